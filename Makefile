@@ -1,0 +1,63 @@
+# Every target bootstraps what it needs; a second run only redoes what changed.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check -q
+VENDOR := src/crossroads/static/vendor
+PYTEST_ARGS ?=
+
+.PHONY: install demo test check bench clean chromium
+
+install: $(VENV)/.runtime $(VENDOR)/.copied
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PIP) install --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(PY)
+	$(PIP) install -e .
+	touch $@
+
+$(VENV)/.test: pyproject.toml $(VENV)/.runtime
+	$(PIP) install -e '.[test]'
+	touch $@
+
+$(VENV)/.dev: pyproject.toml $(VENV)/.runtime
+	$(PIP) install -e '.[dev]'
+	touch $@
+
+# Front-end assets come from the npm registry through the lock file and are copied, never committed.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+$(VENDOR)/.copied: node_modules/.package-lock.json
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/uswds $(VENDOR)/htmx
+	cp -r node_modules/@uswds/uswds/dist/{css,js,img,fonts} $(VENDOR)/uswds/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	touch $@
+
+# Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.
+chromium:
+	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium; }
+
+demo: install
+	$(VENV)/bin/crossroads demo
+
+test: install $(VENV)/.test chromium
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+check: install $(VENV)/.dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy src/crossroads
+	$(VENV)/bin/crossroads makemigrations --check --dry-run
+	CROSSROADS_ENV=production CROSSROADS_SECRET_KEY=$$(python3 -c 'import secrets;print(secrets.token_urlsafe(50))') \
+	  CROSSROADS_ALLOWED_HOSTS=crossroads.example.org $(VENV)/bin/crossroads check --deploy --fail-level WARNING
+	$(VENV)/bin/bandit -q -c pyproject.toml -r src
+
+bench: install $(VENV)/.test
+	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,69 @@
+"""The one door for protected reads: permission, agency and partnership scoping, audited reads.
+
+Each app's queries.py builds its `<noun>_for(user, id)` functions from these primitives. A
+record the user's agency may not see answers 404, so its existence is not disclosed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.http import Http404
+from django.utils import timezone
+
+from crossroads.core import audit
+from crossroads.core.models import DataFlow, Partnership, User
+
+
+def require_permission(user: User, permission: str) -> None:
+    """The role check: 403, because the user may know the feature exists."""
+    if not user.can(permission):
+        raise PermissionDenied(f"Your roles do not include {permission}.")
+
+
+def require_agency(user: User, *agency_ids: UUID | None) -> None:
+    """404 unless the user's agency is one of those named."""
+    if user.agency_id not in agency_ids:
+        raise Http404
+
+
+def partner_agency_ids(user: User, category: str, on: date | None = None) -> set[UUID]:
+    """Agencies whose `category` data flows to the user's agency under a partnership in force."""
+    day = on or timezone.localdate()
+    active = Partnership.objects.active_on(day)
+    flows = DataFlow.objects.filter(
+        partnership__in=active, recipient_id=user.agency_id, category=category
+    )
+    return set(flows.values_list("source_id", flat=True))
+
+
+def visible_agency_ids(user: User, category: str, on: date | None = None) -> set[UUID]:
+    return {user.agency_id, *partner_agency_ids(user, category, on)}
+
+
+def require_flow(
+    user: User, *, owner_agency_id: UUID, category: str, on: date | None = None
+) -> None:
+    """404 unless the record is the user's agency's own or flows to it under a partnership."""
+    if owner_agency_id not in visible_agency_ids(user, category, on):
+        raise Http404
+
+
+def scope_to_agency(
+    queryset: models.QuerySet[models.Model], user: User, field: str = "agency"
+) -> models.QuerySet[models.Model]:
+    return queryset.filter(**{f"{field}_id": user.agency_id})
+
+
+def record_read(user: User, obj: models.Model) -> None:
+    """Audit a read of personal data (SECURITY.md 18)."""
+    audit.record(by=user, verb=f"{obj._meta.model_name}.read", obj=obj)
+
+
+def record_list_read(user: User, kind: str, ids: Iterable[object]) -> None:
+    """Audit one read of a page of personal records, naming how many were shown."""
+    audit.record(by=user, verb=f"{kind}.list", detail={"count": len(list(ids))})

@@ -1,0 +1,137 @@
+"""Alder County: a deterministic, synthetic county for the demo and the tests.
+
+Everything is made through the same actions a real agency would use, so the demo exercises the
+real write path and its audit trail. Later capabilities extend `build_county` with their data.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db import transaction
+
+from crossroads.core import actions
+from crossroads.core.actions import Flow
+from crossroads.core.models import Agency, DataCategory, User
+
+DEMO_PASSWORD = "alder-county-demo-2026"  # noqa: S105  (synthetic accounts only, printed by the demo)
+DEFAULT_SEED = 2026
+
+AGENCIES = [
+    # key, name, short name, type, Part 2 program
+    ("rpd", "Riverton Police Department", "Riverton PD", Agency.Type.POLICE, False),
+    ("acso", "Alder County Sheriff's Office", "Alder SO", Agency.Type.SHERIFF, False),
+    ("e911", "Alder County 911 Communications", "Alder 911", Agency.Type.DISPATCH_911, False),
+    ("acbh", "Alder County Behavioral Health", "ACBH", Agency.Type.BH_PROVIDER, False),
+    ("csu", "Alder Crisis Stabilization Unit", "Alder CSU", Agency.Type.CRISIS_FACILITY, False),
+    ("harbor", "Harbor Recovery Center", "Harbor", Agency.Type.SUD_TREATMENT, True),
+    ("northside", "Northside Opioid Treatment Program", "Northside OTP",
+     Agency.Type.SUD_TREATMENT, True),
+    ("arc", "Alder Recovery Community", "Alder RCO", Agency.Type.COMMUNITY_ORG, False),
+]
+
+# One demo sign-in per role: username, agency, roles.
+DEMO_SIGN_INS = [
+    ("dispatcher", "e911", ["dispatcher"]),
+    ("officer", "rpd", ["officer"]),
+    ("cit.coordinator", "rpd", ["cit_coordinator", "officer"]),
+    ("clinician", "acbh", ["clinician"]),
+    ("case.manager", "acbh", ["case_manager"]),
+    ("peer", "arc", ["peer"]),
+    ("intake", "harbor", ["provider_intake"]),
+    ("program.manager", "rpd", ["program_manager"]),
+    ("analyst", "acbh", ["analyst"]),
+    ("admin", "rpd", ["agency_admin"]),
+    ("auditor", "rpd", ["auditor"]),
+]
+
+# More staff so that later capabilities (shifts, caseloads) have people to work with.
+EXTRA_STAFF = {"rpd": ("officer", 18), "acso": ("officer", 8), "acbh": ("clinician", 4),
+               "e911": ("dispatcher", 4)}
+
+FIRST_NAMES = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Quinn", "Rowan", "Emerson",
+               "Sage", "Parker", "Reese", "Hayden", "Dakota", "Skyler", "Kendall", "Logan",
+               "Marisol", "Tomas", "Aisha", "Mei", "Olu", "Priya", "Dmitri", "Lena"]
+LAST_NAMES = ["Alvarez", "Brooks", "Chen", "Dawson", "Ellison", "Fischer", "Garcia", "Haddad",
+              "Ibarra", "Jensen", "Kowalski", "Lindqvist", "Mensah", "Nakamura", "Okafor",
+              "Patel", "Quintero", "Rasmussen", "Sato", "Thompson", "Usman", "Varga"]
+
+
+@dataclass
+class County:
+    agencies: dict[str, Agency] = field(default_factory=dict)
+    sign_ins: list[User] = field(default_factory=list)
+    staff: list[User] = field(default_factory=list)
+
+
+def build_county(
+    seed: int = DEFAULT_SEED, progress: Callable[[str], None] = lambda _: None
+) -> County:
+    rng = random.Random(seed)
+    county = County()
+    with transaction.atomic():
+        progress("agencies")
+        for key, name, short, kind, part2 in AGENCIES:
+            county.agencies[key] = actions.agency_create(
+                by=None, name=f"{name} (synthetic)", short_name=short, type=kind,
+                jurisdiction="Alder County (fictional)", part2_program=part2, is_synthetic=True,
+            )
+        progress("partnerships")
+        _partnerships(county.agencies)
+        progress("staff accounts")
+        for username, key, roles in DEMO_SIGN_INS:
+            county.sign_ins.append(_staff(county.agencies[key], username, roles, rng))
+        administered = {key for _, key, roles in DEMO_SIGN_INS if "agency_admin" in roles}
+        for key in [k for k in county.agencies if k not in administered]:
+            county.staff.append(_staff(county.agencies[key], f"admin.{key}", ["agency_admin"], rng))
+        for key, (role, count) in EXTRA_STAFF.items():
+            for n in range(1, count + 1):
+                county.staff.append(
+                    _staff(county.agencies[key], f"{role}.{key}.{n:02d}", [role], rng))
+    return county
+
+
+def _staff(agency: Agency, username: str, roles: list[str], rng: random.Random) -> User:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    return actions.user_create(
+        by=None, agency=agency, username=username, email=f"{username}@alder.example",
+        first_name=first, last_name=last, password=DEMO_PASSWORD, roles=roles,
+    )
+
+
+def _partnerships(a: dict[str, Agency]) -> None:
+    c = DataCategory
+    mous: list[tuple[str, list[str], list[tuple[str, str, str]], date, date | None]] = [
+        ("Co-Responder Program MOU", ["rpd", "acso", "e911", "acbh"],
+         [("rpd", "acbh", c.CALLS_AND_ENCOUNTERS), ("acso", "acbh", c.CALLS_AND_ENCOUNTERS),
+          ("e911", "acbh", c.CALLS_AND_ENCOUNTERS), ("rpd", "acbh", c.REFERRALS),
+          ("acbh", "rpd", c.REFERRAL_STATUS), ("acbh", "acso", c.REFERRAL_STATUS),
+          ("acbh", "rpd", c.PROGRAM_PARTICIPATION)],
+         date(2024, 1, 1), None),
+        ("911 Behavioral-Health Triage Protocol", ["e911", "rpd", "acso"],
+         [("e911", "rpd", c.CALLS_AND_ENCOUNTERS), ("e911", "acso", c.CALLS_AND_ENCOUNTERS),
+          ("rpd", "e911", c.TRAINING_RECORDS), ("acso", "e911", c.TRAINING_RECORDS)],
+         date(2024, 3, 1), None),
+        ("Crisis Stabilization Drop-off Agreement", ["rpd", "acso", "csu"],
+         [("rpd", "csu", c.CALLS_AND_ENCOUNTERS), ("acso", "csu", c.CALLS_AND_ENCOUNTERS),
+          ("csu", "rpd", c.REFERRAL_STATUS), ("csu", "acso", c.REFERRAL_STATUS)],
+         date(2024, 6, 1), None),
+        ("Treatment Referral Network", ["rpd", "acbh", "harbor", "northside", "arc"],
+         [("rpd", "harbor", c.REFERRALS), ("rpd", "northside", c.REFERRALS),
+          ("acbh", "harbor", c.REFERRALS), ("acbh", "northside", c.REFERRALS),
+          ("harbor", "rpd", c.REFERRAL_STATUS), ("northside", "rpd", c.REFERRAL_STATUS),
+          ("rpd", "arc", c.REFERRALS), ("arc", "rpd", c.REFERRAL_STATUS)],
+         date(2024, 9, 1), None),
+        ("Overdose Response Pilot (ended)", ["rpd", "arc"],
+         [("rpd", "arc", c.OVERDOSE_EVENTS)],
+         date(2023, 7, 1), date(2025, 6, 30)),
+    ]
+    for number, (name, parties, flows, starts, ends) in enumerate(mous, start=1):
+        actions.partnership_create(
+            by=None, name=name, parties=[a[k] for k in parties],
+            flows=[Flow(a[src], a[dst], cat) for src, dst, cat in flows],
+            starts_on=starts, ends_on=ends, document_reference=f"ALDER-MOU-{number:03d}",
+        )

@@ -1,0 +1,265 @@
+"""Crossroads settings: one file, configured by environment variables that fail loudly.
+
+CROSSROADS_ENV selects the posture: "development" (the default, used by the demo and the tests)
+or "production" (HTTPS-only cookies, HSTS, a secret key that must be given).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+
+
+def env_str(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise ImproperlyConfigured(f"Environment variable {name} must be set.")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use true or false).")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    return default if raw is None else [item.strip() for item in raw.split(",") if item.strip()]
+
+
+ENVIRONMENT = env_str("CROSSROADS_ENV", "development")
+if ENVIRONMENT not in {"development", "production"}:
+    raise ImproperlyConfigured(f"CROSSROADS_ENV={ENVIRONMENT!r}: use development or production.")
+PRODUCTION = ENVIRONMENT == "production"
+
+DATA_DIR = Path(env_str("CROSSROADS_DATA_DIR", str(PROJECT_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _development_secret_key() -> str:
+    """A per-checkout key kept in the data directory, so sessions survive a restart."""
+    key_file = DATA_DIR / "secret_key"
+    if not key_file.exists():
+        key_file.write_text(secrets.token_urlsafe(50))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+SECRET_KEY = (
+    env_str("CROSSROADS_SECRET_KEY") if PRODUCTION else _development_secret_key()
+)
+DEBUG = env_bool("CROSSROADS_DEBUG", False)
+ALLOWED_HOSTS = env_list(
+    "CROSSROADS_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
+)
+# Marks every page and export as synthetic; set by the demo.
+DEMO_MODE = env_bool("CROSSROADS_DEMO", not PRODUCTION)
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
+    "ninja",
+    "crossroads.core",
+    "crossroads.api",
+    "crossroads.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "crossroads.core.middleware.RequestContextMiddleware",
+    "crossroads.core.middleware.SessionPolicyMiddleware",
+    "crossroads.api.idempotency.IdempotencyMiddleware",
+    "crossroads.core.middleware.AccessMatrixMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "crossroads.urls"
+WSGI_APPLICATION = "crossroads.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "crossroads.core.context_processors.frame",
+            ],
+        },
+    },
+]
+
+# --- Databases: embedded SQLite by default, PostgreSQL through DATABASE_URL -------------------
+SQLITE_PATH = DATA_DIR / "crossroads.sqlite3"
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(env_str("DATABASE_URL"), conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": SQLITE_PATH,
+            "OPTIONS": {
+                # WAL lets readers run beside the writer; FULL makes an acknowledged commit
+                # survive power loss. IMMEDIATE takes the write lock at BEGIN, so two writers
+                # queue instead of deadlocking on a lock upgrade.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                ),
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+            # A file, not memory, so that threads and the live server share the test database.
+            "TEST": {"NAME": str(DATA_DIR / "test.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Identity, sign-in and sessions (SECURITY.md 11-17) ---------------------------------------
+AUTH_USER_MODEL = "core.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_IDLE_TIMEOUT = timedelta(minutes=env_int("CROSSROADS_IDLE_MINUTES", 30))
+SESSION_ABSOLUTE_TIMEOUT = timedelta(hours=env_int("CROSSROADS_SESSION_HOURS", 12))
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+
+# Five failures inside fifteen minutes lock the account; core.signals keeps it locked until an
+# administrator releases it (axes alone would release it when the window passes).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "crossroads.core.views.auth.locked_out"
+AXES_VERBOSE = False
+# Lockout is per account (SECURITY.md 13), so an attacker rotating addresses still locks out;
+# axes warns that IP is not a lockout key, which is the point here (docs/adr/0004).
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+OTP_TOTP_ISSUER = "Crossroads"
+
+# --- Security headers -------------------------------------------------------------------------
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("CROSSROADS_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 63072000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+CSRF_TRUSTED_ORIGINS = env_list("CROSSROADS_CSRF_TRUSTED_ORIGINS", [])
+# Audit rows record where a request came from; behind a proxy, trust its header explicitly.
+TRUST_X_FORWARDED_FOR = env_bool("CROSSROADS_TRUST_X_FORWARDED_FOR", False)
+
+# --- Rate limits (SECURITY.md 17): requests per window, per user ------------------------------
+RATE_LIMITS = {
+    "audit.export": (env_int("CROSSROADS_EXPORT_LIMIT", 5), timedelta(minutes=1)),
+}
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "crossroads_cache",
+    }
+}
+
+# --- Background work --------------------------------------------------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# --- Time, language, static files -------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+DISPLAY_TIME_ZONE = ZoneInfo(env_str("CROSSROADS_DISPLAY_TZ", "America/New_York"))
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+WHITENOISE_USE_FINDERS = not PRODUCTION
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("CROSSROADS_LOG_LEVEL", "WARNING")},
+}
+LOGIN_URL_PATH = "/accounts/sign-in/"
+LOGIN_REDIRECT_URL_PATH = "/"
