@@ -242,6 +242,7 @@ DISPLAY_TIME_ZONE = ZoneInfo(env_str("CROSSROADS_DISPLAY_TZ", "America/New_York"
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise expects it even before collectstatic
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 STORAGES = {

@@ -1,13 +1,12 @@
 """JSON twins of the core pages. Handlers call the same queries and actions as the pages."""
 
-from __future__ import annotations
 
 from datetime import date, datetime
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict
 
@@ -138,10 +137,10 @@ def user_list(request: HttpRequest) -> object:
 
 
 @router.post("/users", response={201: StaffOut}, url_name="user_list")
-def user_create(request: HttpRequest, payload: StaffIn) -> tuple[int, User]:
+def user_create(request: HttpRequest, payload: StaffIn) -> Status:
     admin = _me(request)
     member = actions.user_create(by=admin, agency=admin.agency, **payload.model_dump())
-    return 201, queries.staff_member_for(admin, member.pk)
+    return Status(201, queries.staff_member_for(admin, member.pk))
 
 
 @router.get("/users/{user_id}", response=StaffOut, url_name="user_get")
@@ -172,16 +171,16 @@ def token_list(request: HttpRequest) -> object:
 
 
 @router.post("/tokens", response={201: TokenCreated}, url_name="token_list")
-def token_create(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     token, secret = actions.api_token_create(by=_me(request), name=payload.name)
-    return 201, {**TokenOut.from_orm(token).model_dump(), "secret": secret}
+    return Status(201, {**TokenOut.from_orm(token).model_dump(), "secret": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, url_name="token_revoke")
-def token_revoke(request: HttpRequest, token_id: UUID) -> tuple[int, None]:
+def token_revoke(request: HttpRequest, token_id: UUID) -> Status:
     user = _me(request)
     actions.api_token_revoke(token=queries.own_token_for(user, token_id), by=user)
-    return 204, None
+    return Status(204, None)
 
 
 class AuditEventOut(Schema):

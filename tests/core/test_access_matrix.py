@@ -1,0 +1,193 @@
+"""SECURITY.md 1: every route is declared, and every declaration holds for every kind of caller.
+
+Walks every route and method as anonymous, as each role, and as the same role in another
+agency. Adding a route without declaring it in core/access_matrix.yaml, or without a case here,
+fails this file.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from crossroads.core import actions
+from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
+from crossroads.core.models import DataCategory, Role, User
+from tests.factories import agency_for_role, make_agency, make_partnership, make_user, signed_in_client
+
+
+def declared_routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            yield from declared_routes(entry, f"{prefix}{entry.namespace}:" if entry.namespace
+                                       else prefix)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}"
+
+
+@dataclass
+class Stage:
+    """One role's world: the actor, a colleague, their own token, a partnership of theirs."""
+
+    actor: User
+    colleague: User
+    outsider: User  # the same role, in another agency of the same kind
+
+
+Kwargs = Callable[[Stage], dict[str, Any]]
+
+
+
+@dataclass(frozen=True)
+class Case:
+    kwargs: Kwargs = lambda stage: {}  # noqa: E731
+    body: dict[str, Any] | None = None
+    scoped: bool = False  # names one agency's object: other agencies get 404
+    answers: int | None = None  # the status of a let-through call, where it is fixed
+
+
+def _own_token(stage: Stage) -> dict[str, Any]:
+    token, _ = actions.api_token_create(by=stage.actor, name="walk")
+    return {"token_id": token.pk}
+
+
+def _partnership(stage: Stage) -> dict[str, Any]:
+    partner = make_agency(type="bh_provider")
+    mou = make_partnership(stage.actor.agency, partner, DataCategory.REFERRALS)
+    return {"partnership_id": mou.pk}
+
+
+def _colleague(stage: Stage) -> dict[str, Any]:
+    return {"user_id": stage.colleague.pk}
+
+
+CASES: dict[str, Case] = {
+    "core:login": Case(body={}),
+    "core:healthz": Case(),
+    "core:mfa_verify": Case(body={"token": "000000"}),
+    "core:mfa_enrol": Case(body={"token": "000000"}),
+    "core:logout": Case(),
+    "core:home": Case(),
+    "core:account": Case(),
+    "core:mfa_reset": Case(),
+    "core:token_create": Case(body={"name": "walk"}),
+    "core:token_revoke": Case(_own_token, scoped=True),
+    "core:agency_list": Case(),
+    "core:partnership_detail": Case(_partnership, scoped=True),
+    "core:user_list": Case(),
+    "core:user_create": Case(body={}),
+    "core:user_detail": Case(_colleague, scoped=True),
+    "core:user_roles": Case(_colleague, body={}, scoped=True),
+    "core:user_unlock": Case(_colleague, scoped=True),
+    "core:user_deactivate": Case(_colleague, scoped=True),
+    "core:audit_list": Case(),
+    "core:audit_verify": Case(),
+    "core:audit_export": Case(),
+    "api-v1:api-root": Case(answers=404),  # only there so ninja can reverse its prefix
+    "api-v1:openapi-json": Case(),
+    "api-v1:openapi-view": Case(),
+    "api-v1:me": Case(),
+    "api-v1:agency_list": Case(),
+    "api-v1:partnership_list": Case(),
+    "api-v1:partnership_get": Case(_partnership, scoped=True),
+    "api-v1:user_list": Case(body={}),
+    "api-v1:user_get": Case(_colleague, scoped=True),
+    "api-v1:token_list": Case(body={"name": "walk"}),
+    "api-v1:token_revoke": Case(_own_token, scoped=True),
+    "api-v1:audit_event_list": Case(),
+    "api-v1:audit_verify": Case(),
+}
+
+
+def test_every_route_is_declared_in_the_matrix_and_has_a_case() -> None:
+    routes = set(declared_routes())
+    assert routes - set(matrix().root) == set(), "routes missing from access_matrix.yaml"
+    assert set(matrix().root) - routes == set(), "access_matrix.yaml names routes that do not exist"
+    assert routes - set(CASES) == set(), "routes without a case in this test"
+
+
+def _call(client: Client, route: str, method: str, case: Case, kwargs: dict[str, Any]) -> int:
+    url = reverse(route, kwargs=kwargs)
+    if route.startswith("api-v1:"):
+        body = json.dumps(case.body or {}) if method in {"POST", "PUT", "PATCH"} else None
+        response = client.generic(method, url, body or "", content_type="application/json")
+    else:
+        form = urlencode(case.body or {})
+        response = client.generic(method, url, form,
+                                  content_type="application/x-www-form-urlencoded")
+    return response.status_code
+
+
+def _expected_denial(route: str, level: str, user: User | None) -> int | None:
+    """The status the matrix promises for this caller, or None when the caller is let through."""
+    if level == PUBLIC:
+        return None
+    if user is None:
+        return 401 if route.startswith("api-v1:") else 302
+    if level == PASSWORD or level in user.permissions:
+        return None
+    return 403
+
+
+def _walk(stage: Stage, actor: User | None, *, outsider: bool = False) -> list[str]:
+    problems = []
+    for route, methods in sorted(matrix().root.items()):
+        case = CASES[route]
+        for method, level in methods.items():
+            kwargs = case.kwargs(stage)
+            client = signed_in_client(actor) if actor else Client()
+            status = _call(client, route, method, case, kwargs)
+            denial = _expected_denial(route, level, actor)
+            if denial is None and outsider and case.scoped and level != PUBLIC:
+                denial = 404
+            if denial is None and case.answers is not None:
+                ok = status == case.answers
+            elif denial is None:
+                ok = status not in {401, 403, 404, 405} and status < 500
+            else:
+                ok = status == denial
+            if not ok:
+                problems.append(f"{method} {route} as {actor.username if actor else 'anonymous'}"
+                                f"{' (other agency)' if outsider else ''}: {status}, expected "
+                                f"{denial if denial is not None else 'to be let through'}")
+    return problems
+
+
+@pytest.mark.django_db
+def test_anonymous_callers_reach_only_public_routes() -> None:
+    assert _walk(_stage("agency_admin"), None) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_each_role_gets_what_the_matrix_declares(role: str) -> None:
+    stage = _stage(role)
+    assert _walk(stage, stage.actor) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", Role.values)
+def test_another_agency_gets_404_for_objects_it_does_not_own(role: str) -> None:
+    stage = _stage(role)
+    assert _walk(stage, stage.outsider, outsider=True) == []
+
+
+def _stage(role: str) -> Stage:
+    kind = agency_for_role(role)
+    home, elsewhere = make_agency(type=kind), make_agency(type=kind)
+    return Stage(make_user(home, role), make_user(home, role), make_user(elsewhere, role))
+
+
+@pytest.mark.django_db
+def test_undeclared_methods_are_refused() -> None:
+    admin = make_user(make_agency(), "agency_admin")
+    client = signed_in_client(admin)
+    assert client.delete(reverse("core:home")).status_code == 405
+    assert client.put(reverse("api-v1:me")).status_code == 405
