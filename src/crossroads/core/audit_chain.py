@@ -53,9 +53,8 @@ def find_breaks(
         if link_hash(row.fields, row.prev_hash) != row.hash:
             yield ChainBreak(row.seq, "its contents were altered after it was written")
         expected_prev, previous_seq = row.hash, row.seq
-    if expected_prev != head_hash or count != head_length:
-        yield ChainBreak(
-            None,
-            f"the chain head records {head_length} rows ending in {head_hash[:12]}, but "
-            f"{count} rows end in {expected_prev[:12]}; rows were removed from the end",
-        )
+    if expected_prev != head_hash:
+        yield ChainBreak(None, f"the newest row ({expected_prev[:12]}) is not the chain head "
+                               f"({head_hash[:12]}); rows were removed from the end")
+    elif count != head_length:
+        yield ChainBreak(None, f"{count} rows stored but the chain head counts {head_length}")

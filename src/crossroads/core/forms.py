@@ -14,6 +14,9 @@ BANNER = (
     "purposes. Every sign-in and every access to personal information is recorded and may be "
     "reviewed. Unauthorised use may lead to discipline and prosecution."
 )
+THROTTLED_MESSAGE = (
+    "Too many failed sign-ins from this network. Wait 15 minutes, then try again."
+)
 
 
 class UswdsForm(forms.Form):

@@ -1,11 +1,11 @@
-"""Sign-in events become audit rows; a lockout from axes becomes a lasting account lock."""
+"""Sign-in events become audit rows; repeated failures lock the account (SECURITY.md 13)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from axes.signals import user_locked_out
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.conf import settings
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -27,6 +27,24 @@ def _sign_in_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
         by=user, verb="auth.password.failure", obj=user, outcome=AuditEvent.Outcome.FAILURE,
         actor_name=attempted or "(blank)", agency=user.agency if user else None,
     )
+    if user is not None and user.locked_at is None and _recent_failures(user) >= (
+        settings.LOCKOUT_FAILURES
+    ):
+        actions.user_lock(user=user, at=timezone.now())
+
+
+def _recent_failures(user: User) -> int:
+    """Failures inside the window, not counting those before the last release of a lock."""
+    since = timezone.now() - settings.LOCKOUT_WINDOW
+    last_unlock = (
+        AuditEvent.objects.filter(verb="user.unlock", object_id=str(user.pk))
+        .order_by("-seq").values_list("at", flat=True).first()
+    )
+    if last_unlock is not None:
+        since = max(since, last_unlock)
+    return AuditEvent.objects.filter(
+        actor=user, verb="auth.password.failure", at__gte=since
+    ).count()
 
 
 @receiver(user_logged_out)
@@ -34,10 +52,3 @@ def _signed_out(sender: Any, request: HttpRequest, user: User | None, **kwargs: 
     if user is not None:
         reason = getattr(request, "session_end_reason", "sign-out")
         audit.record(by=user, verb="auth.session.end", obj=user, detail={"reason": reason})
-
-
-@receiver(user_locked_out)
-def _locked_out(sender: Any, request: HttpRequest, username: str, **kwargs: Any) -> None:
-    user = User.objects.filter(username=username).select_related("agency").first()
-    if user is not None and user.locked_at is None:
-        actions.user_lock(user=user, at=timezone.now())

@@ -17,7 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crossroads.core import actions, audit
-from crossroads.core.forms import BANNER, LOCKED_MESSAGE, OtpForm, SignInForm
+from crossroads.core.forms import BANNER, THROTTLED_MESSAGE, OtpForm, SignInForm
 from crossroads.core.models import AuditEvent, User
 
 
@@ -40,13 +40,14 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                   status=200 if request.method == "GET" or form.is_valid() else 400)
 
 
-def locked_out(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
-    """axes calls this when failures reach the limit; the account stays locked (core.signals)."""
-    form = SignInForm(request, data=request.POST or None)
-    form.is_valid()
-    form.errors.clear()
-    form.add_error(None, LOCKED_MESSAGE)
-    return render(request, "core/sign_in.html", {"form": form, "banner": BANNER}, status=403)
+def throttled(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
+    """axes calls this when one network address has failed too often (password spraying)."""
+    form = SignInForm(request)
+    form.add_error(None, THROTTLED_MESSAGE)
+    wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
+    page = render(request, "core/sign_in.html", {"form": form, "banner": BANNER}, status=429)
+    page["Retry-After"] = str(wait)
+    return page
 
 
 def mfa_verify(request: HttpRequest) -> HttpResponse:
