@@ -22,16 +22,25 @@ _serial = itertools.count(1)
 def make_agency(type: str = Agency.Type.POLICE, **fields: object) -> Agency:
     n = next(_serial)
     defaults: dict[str, object] = {
-        "name": f"Test Agency {n}", "short_name": f"TA{n}", "jurisdiction": "Test County"}
+        "name": f"Test Agency {n}",
+        "short_name": f"TA{n}",
+        "jurisdiction": "Test County",
+    }
     return actions.agency_create(by=None, type=type, **{**defaults, **fields})  # type: ignore[arg-type]
 
 
-def make_user(agency: Agency, *roles: str, username: str | None = None,
-              password: str = PASSWORD) -> User:
+def make_user(
+    agency: Agency, *roles: str, username: str | None = None, password: str = PASSWORD
+) -> User:
     n = next(_serial)
     return actions.user_create(
-        by=None, agency=agency, username=username or f"user{n}", email=f"user{n}@example.org",
-        first_name="Test", last_name=f"Person {n}", password=password,
+        by=None,
+        agency=agency,
+        username=username or f"user{n}",
+        email=f"user{n}@example.org",
+        first_name="Test",
+        last_name=f"Person {n}",
+        password=password,
         roles=roles or ["officer"],
     )
 
@@ -40,11 +49,21 @@ def agency_for_role(role: str) -> str:
     return role_book().roles[role].agency_types[0]
 
 
-def make_partnership(source: Agency, recipient: Agency, category: str,
-                     starts_on: date = date(2024, 1, 1), ends_on: date | None = None) -> Partnership:
+def make_partnership(
+    source: Agency,
+    recipient: Agency,
+    category: str,
+    starts_on: date = date(2024, 1, 1),
+    ends_on: date | None = None,
+) -> Partnership:
     return actions.partnership_create(
-        by=None, name=f"MOU {next(_serial)}", parties=[source, recipient],
-        flows=[Flow(source, recipient, category)], starts_on=starts_on, ends_on=ends_on)
+        by=None,
+        name=f"MOU {next(_serial)}",
+        parties=[source, recipient],
+        flows=[Flow(source, recipient, category)],
+        starts_on=starts_on,
+        ends_on=ends_on,
+    )
 
 
 def enrol_device(user: User) -> TOTPDevice:

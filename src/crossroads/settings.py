@@ -70,9 +70,7 @@ def _development_secret_key() -> str:
     return key_file.read_text().strip()
 
 
-SECRET_KEY = (
-    env_str("CROSSROADS_SECRET_KEY") if PRODUCTION else _development_secret_key()
-)
+SECRET_KEY = env_str("CROSSROADS_SECRET_KEY") if PRODUCTION else _development_secret_key()
 DEBUG = env_bool("CROSSROADS_DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "CROSSROADS_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -141,7 +139,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
+            "NAME": str(SQLITE_PATH),
             "OPTIONS": {
                 # WAL lets readers run beside the writer; FULL makes an acknowledged commit
                 # survive power loss. IMMEDIATE takes the write lock at BEGIN, so two writers

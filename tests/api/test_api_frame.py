@@ -51,10 +51,17 @@ def test_a_revoked_token_stops_working(admin: User) -> None:
 
 
 def test_validation_errors_are_422_problems_naming_the_field(admin: User) -> None:
-    body = {"username": "new.user", "email": "n@example.org", "first_name": "N",
-            "last_name": "U", "password": "short", "roles": ["officer"]}
-    response = Client().post("/api/v1/users", body, content_type="application/json",
-                             **bearer(admin))
+    body = {
+        "username": "new.user",
+        "email": "n@example.org",
+        "first_name": "N",
+        "last_name": "U",
+        "password": "short",
+        "roles": ["officer"],
+    }
+    response = Client().post(
+        "/api/v1/users", body, content_type="application/json", **bearer(admin)
+    )
     assert response.status_code == 422
     assert response["Content-Type"] == PROBLEM
     problem = response.json()
@@ -65,8 +72,9 @@ def test_validation_errors_are_422_problems_naming_the_field(admin: User) -> Non
 
 
 def test_schema_errors_name_the_field(admin: User) -> None:
-    response = Client().post("/api/v1/users", {"username": "x"}, content_type="application/json",
-                             **bearer(admin))
+    response = Client().post(
+        "/api/v1/users", {"username": "x"}, content_type="application/json", **bearer(admin)
+    )
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"email", "first_name", "last_name", "password", "roles"} <= fields
@@ -74,19 +82,34 @@ def test_schema_errors_name_the_field(admin: User) -> None:
 
 def test_unknown_fields_are_refused(admin: User) -> None:
     """No mass assignment: a client cannot smuggle in is_superuser or another agency."""
-    body = {"username": "sneaky", "email": "s@example.org", "first_name": "S", "last_name": "N",
-            "password": "a long enough passphrase", "roles": ["officer"], "is_superuser": True}
-    response = Client().post("/api/v1/users", body, content_type="application/json",
-                             **bearer(admin))
+    body = {
+        "username": "sneaky",
+        "email": "s@example.org",
+        "first_name": "S",
+        "last_name": "N",
+        "password": "a long enough passphrase",
+        "roles": ["officer"],
+        "is_superuser": True,
+    }
+    response = Client().post(
+        "/api/v1/users", body, content_type="application/json", **bearer(admin)
+    )
     assert response.status_code == 422
     assert "is_superuser" in {e["field"] for e in response.json()["errors"]}
 
 
 def test_roles_must_fit_the_agency(admin: User) -> None:
-    body = {"username": "wrong.role", "email": "w@example.org", "first_name": "W",
-            "last_name": "R", "password": "a long enough passphrase", "roles": ["provider_intake"]}
-    response = Client().post("/api/v1/users", body, content_type="application/json",
-                             **bearer(admin))
+    body = {
+        "username": "wrong.role",
+        "email": "w@example.org",
+        "first_name": "W",
+        "last_name": "R",
+        "password": "a long enough passphrase",
+        "roles": ["provider_intake"],
+    }
+    response = Client().post(
+        "/api/v1/users", body, content_type="application/json", **bearer(admin)
+    )
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "roles"
 
@@ -111,10 +134,18 @@ def test_the_openapi_schema_is_published_and_covers_every_operation() -> None:
     schema = response.json()
     assert schema["openapi"].startswith("3.")
     paths = schema["paths"]
-    expected = {"/api/v1/me", "/api/v1/agencies", "/api/v1/partnerships",
-                "/api/v1/partnerships/{partnership_id}", "/api/v1/users", "/api/v1/users/{user_id}",
-                "/api/v1/tokens", "/api/v1/tokens/{token_id}", "/api/v1/audit/events",
-                "/api/v1/audit/verify"}
+    expected = {
+        "/api/v1/me",
+        "/api/v1/agencies",
+        "/api/v1/partnerships",
+        "/api/v1/partnerships/{partnership_id}",
+        "/api/v1/users",
+        "/api/v1/users/{user_id}",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{token_id}",
+        "/api/v1/audit/events",
+        "/api/v1/audit/verify",
+    }
     assert expected <= set(paths)
     assert "BearerToken" in schema["components"]["securitySchemes"]
 

@@ -16,8 +16,13 @@ from tests.factories import make_agency, make_user
 
 
 def _post(client: Client, secret: str, body: dict[str, object], key: str) -> tuple[int, dict]:
-    response = client.post("/api/v1/tokens", body, content_type="application/json",
-                           HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_IDEMPOTENCY_KEY=key)
+    response = client.post(
+        "/api/v1/tokens",
+        body,
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {secret}",
+        HTTP_IDEMPOTENCY_KEY=key,
+    )
     return response.status_code, response.json()
 
 
@@ -61,15 +66,28 @@ def test_keys_belong_to_one_user() -> None:
 def test_fifty_concurrent_identical_posts_make_one_row(live_server: object) -> None:
     admin = make_user(make_agency(), "agency_admin")
     _t, secret = actions.api_token_create(by=admin, name="cad")
-    body = json.dumps({"username": "concurrent.one", "email": "c@example.org",
-                       "first_name": "Con", "last_name": "Current",
-                       "password": "a long enough passphrase", "roles": ["officer"]}).encode()
+    body = json.dumps(
+        {
+            "username": "concurrent.one",
+            "email": "c@example.org",
+            "first_name": "Con",
+            "last_name": "Current",
+            "password": "a long enough passphrase",
+            "roles": ["officer"],
+        }
+    ).encode()
 
     def post(_: int) -> int:
-        request = urllib.request.Request(
-            f"{live_server.url}/api/v1/users", data=body, method="POST",  # type: ignore[attr-defined]
-            headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/json",
-                     "Idempotency-Key": "fifty"})
+        request = urllib.request.Request(  # noqa: S310  (the live test server)
+            f"{live_server.url}/api/v1/users",
+            data=body,
+            method="POST",  # type: ignore[attr-defined]
+            headers={
+                "Authorization": f"Bearer {secret}",
+                "Content-Type": "application/json",
+                "Idempotency-Key": "fifty",
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 return int(response.status)

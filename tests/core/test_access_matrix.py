@@ -20,14 +20,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from crossroads.core import actions
 from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
 from crossroads.core.models import DataCategory, Role, User
-from tests.factories import agency_for_role, make_agency, make_partnership, make_user, signed_in_client
+from tests.factories import (
+    agency_for_role,
+    make_agency,
+    make_partnership,
+    make_user,
+    signed_in_client,
+)
 
 
 def declared_routes(resolver: URLResolver | None = None, prefix: str = "") -> Iterator[str]:
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
-            yield from declared_routes(entry, f"{prefix}{entry.namespace}:" if entry.namespace
-                                       else prefix)
+            yield from declared_routes(
+                entry, f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            )
         elif isinstance(entry, URLPattern) and entry.name:
             yield f"{prefix}{entry.name}"
 
@@ -44,10 +51,9 @@ class Stage:
 Kwargs = Callable[[Stage], dict[str, Any]]
 
 
-
 @dataclass(frozen=True)
 class Case:
-    kwargs: Kwargs = lambda stage: {}  # noqa: E731
+    kwargs: Kwargs = lambda stage: {}
     body: dict[str, Any] | None = None
     scoped: bool = False  # names one agency's object: other agencies get 404
     answers: int | None = None  # the status of a let-through call, where it is fixed
@@ -120,8 +126,9 @@ def _call(client: Client, route: str, method: str, case: Case, kwargs: dict[str,
         response = client.generic(method, url, body or "", content_type="application/json")
     else:
         form = urlencode(case.body or {})
-        response = client.generic(method, url, form,
-                                  content_type="application/x-www-form-urlencoded")
+        response = client.generic(
+            method, url, form, content_type="application/x-www-form-urlencoded"
+        )
     return response.status_code
 
 
@@ -154,9 +161,11 @@ def _walk(stage: Stage, actor: User | None, *, outsider: bool = False) -> list[s
             else:
                 ok = status == denial
             if not ok:
-                problems.append(f"{method} {route} as {actor.username if actor else 'anonymous'}"
-                                f"{' (other agency)' if outsider else ''}: {status}, expected "
-                                f"{denial if denial is not None else 'to be let through'}")
+                problems.append(
+                    f"{method} {route} as {actor.username if actor else 'anonymous'}"
+                    f"{' (other agency)' if outsider else ''}: {status}, expected "
+                    f"{denial if denial is not None else 'to be let through'}"
+                )
     return problems
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from itertools import pairwise
 
 import pytest
 from django.core.management import call_command
@@ -31,7 +32,7 @@ def chain(db: None) -> list[AuditEvent]:
 def test_every_write_appends_one_linked_event(chain: list[AuditEvent]) -> None:
     assert [e.verb for e in chain] == ["agency.create"] + ["user.create"] * 4
     assert chain[0].prev_hash == GENESIS
-    assert all(b.prev_hash == a.hash for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in pairwise(chain))
     assert audit.verify() == (5, [])
 
 
@@ -89,8 +90,10 @@ def test_no_secret_or_health_data_in_event_text(db: None) -> None:
     make_user(agency, "officer", username="quiet")
     from django.test import Client
 
-    Client().post("/accounts/sign-in/", {"username": "quiet", "password": "my-secret-guess-123",
-                                         "acknowledge": "on"})
+    Client().post(
+        "/accounts/sign-in/",
+        {"username": "quiet", "password": "my-secret-guess-123", "acknowledge": "on"},
+    )
     stored = json.dumps([[e.actor_name, e.verb, e.detail] for e in AuditEvent.objects.all()])
     assert PASSWORD not in stored
     assert "my-secret-guess-123" not in stored
@@ -107,7 +110,8 @@ def test_pure_chain_finds_every_single_edit() -> None:
     assert list(find_breaks(rows, head_hash=prev, head_length=10)) == []
     for index in range(10):
         edited = list(rows)
-        edited[index] = ChainRow(index + 1, {**rows[index].fields, "verb": "x"},
-                                 rows[index].prev_hash, rows[index].hash)
+        edited[index] = ChainRow(
+            index + 1, {**rows[index].fields, "verb": "x"}, rows[index].prev_hash, rows[index].hash
+        )
         breaks = list(find_breaks(edited, head_hash=prev, head_length=10))
         assert [b.seq for b in breaks] == [index + 1]

@@ -12,7 +12,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crossroads.core import actions
 from crossroads.core.models import AuditEvent, User
-from tests.factories import PASSWORD, current_code, enrol_device, make_agency, make_user, signed_in_client
+from tests.factories import (
+    PASSWORD,
+    current_code,
+    enrol_device,
+    make_agency,
+    make_user,
+    signed_in_client,
+)
 
 SIGN_IN = "/accounts/sign-in/"
 VERIFY = "/accounts/second-factor/"
@@ -26,8 +33,9 @@ def officer() -> User:
     return make_user(make_agency(), "officer", username="avery")
 
 
-def _password(client: Client, username: str = "avery", password: str = PASSWORD,
-              acknowledge: bool = True) -> int:
+def _password(
+    client: Client, username: str = "avery", password: str = PASSWORD, acknowledge: bool = True
+) -> int:
     data = {"username": username, "password": password}
     if acknowledge:
         data["acknowledge"] = "on"
@@ -44,16 +52,19 @@ def test_the_notice_must_be_acknowledged(officer: User) -> None:
 
 def test_wrong_password_is_refused_without_saying_which_part(officer: User) -> None:
     client = Client()
-    response = client.post(SIGN_IN, {"username": "avery", "password": "wrong password here",
-                                     "acknowledge": "on"})
+    response = client.post(
+        SIGN_IN, {"username": "avery", "password": "wrong password here", "acknowledge": "on"}
+    )
     assert response.status_code == 400
     assert "do not match an active account" in response.content.decode()
 
 
 def test_first_sign_in_enrols_an_authenticator(officer: User) -> None:
     client = Client()
-    assert client.post(SIGN_IN, {"username": "avery", "password": PASSWORD, "acknowledge": "on"}
-                       ).url == VERIFY
+    assert (
+        client.post(SIGN_IN, {"username": "avery", "password": PASSWORD, "acknowledge": "on"}).url
+        == VERIFY
+    )
     assert client.get(VERIFY).url == ENROL
     page = client.get(ENROL)
     assert page.status_code == 200 and b"<svg" in page.content
@@ -96,7 +107,9 @@ def test_five_failures_in_fifteen_minutes_lock_until_an_administrator_releases(
     admin = make_user(officer.agency, "agency_admin")
     signed_in_client(admin).post(f"/staff/{officer.pk}/unlock/")
     assert _password(Client()) == 302
-    verbs = list(AuditEvent.objects.filter(object_id=str(officer.pk)).values_list("verb", flat=True))
+    verbs = list(
+        AuditEvent.objects.filter(object_id=str(officer.pk)).values_list("verb", flat=True)
+    )
     assert "user.lock" in verbs and "user.unlock" in verbs
 
 

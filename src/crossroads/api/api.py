@@ -36,28 +36,38 @@ def _field_name(location: tuple[Any, ...]) -> str:
 
 @api.exception_handler(RequestValidationError)
 def _invalid_request(request: HttpRequest, exc: RequestValidationError) -> HttpResponse:
-    errors = [{"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
-              for e in exc.errors]
+    errors = [
+        {"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+        for e in exc.errors
+    ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem_response(422, detail=detail, errors=errors)
 
 
 @api.exception_handler(ValidationError)
 def _rejected(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: list[dict[str, str | None]]
     if hasattr(exc, "error_dict"):
-        errors = [{"field": field, "message": message}
-                  for field, messages in exc.message_dict.items() for message in messages]
+        errors = [
+            {"field": field, "message": message}
+            for field, messages in exc.message_dict.items()
+            for message in messages
+        ]
     else:
         errors = [{"field": None, "message": message} for message in exc.messages]
-    detail = "; ".join(f"{e['field']}: {e['message']}" if e["field"] else e["message"]
-                       for e in errors)
+    detail = "; ".join(
+        f"{e['field']}: {e['message']}" if e["field"] else str(e["message"]) for e in errors
+    )
     return problem_response(422, detail=detail, errors=errors)
 
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem_response(401, detail="Send a valid API token or sign in with both factors.",
-                            headers={"WWW-Authenticate": 'Bearer realm="crossroads"'})
+    return problem_response(
+        401,
+        detail="Send a valid API token or sign in with both factors.",
+        headers={"WWW-Authenticate": 'Bearer realm="crossroads"'},
+    )
 
 
 @api.exception_handler(Http404)

@@ -13,6 +13,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
 from crossroads.core import actions
+from crossroads.core.access import mfa_verified
 from crossroads.core.access_matrix import Decision, matrix
 from crossroads.core.models import ApiToken, User
 
@@ -33,10 +34,7 @@ def bearer_user(secret: str) -> User | None:
 
 
 def session_user(request: HttpRequest) -> User | None:
-    user = request.user
-    if not (user.is_authenticated and user.is_verified()):  # type: ignore[union-attr]
-        return None
-    return user  # type: ignore[return-value]
+    return request.user if mfa_verified(request.user) else None  # type: ignore[return-value]
 
 
 def api_principal(request: HttpRequest) -> User | None:
@@ -55,8 +53,11 @@ def _admit(request: HttpRequest, user: User | None) -> User | None:
         return None
     match = request.resolver_match
     decision = matrix().decide(
-        match.view_name if match else "", request.method or "GET",
-        signed_in=True, verified=True, permissions=user.permissions,
+        match.view_name if match else "",
+        request.method or "GET",
+        signed_in=True,
+        verified=True,
+        permissions=user.permissions,
     )
     if decision is not Decision.ALLOW:
         raise HttpError(403, decision.value)

@@ -31,8 +31,11 @@ class IdempotencyMiddleware:
         if request.method != "POST" or key is None or not request.path.startswith("/api/"):
             return self.get_response(request)
         if not 1 <= len(key) <= 255:
-            return problem_response(422, detail=f"{HEADER} must be 1 to 255 characters.",
-                                    errors=[{"field": HEADER, "message": "bad length"}])
+            return problem_response(
+                422,
+                detail=f"{HEADER} must be 1 to 255 characters.",
+                errors=[{"field": HEADER, "message": "bad length"}],
+            )
         user = api_principal(request)
         if user is None:
             return self.get_response(request)  # the API answers 401 itself
@@ -42,7 +45,8 @@ class IdempotencyMiddleware:
             return self._first(request, user, key)
         if record.body_sha256 != body_sha256 or record.path != request.path:
             return problem_response(
-                409, detail=f"This {HEADER} was already used with a different request.")
+                409, detail=f"This {HEADER} was already used with a different request."
+            )
         return _replay(record)
 
     def _first(self, request: HttpRequest, user: User, key: str) -> HttpResponse:
@@ -89,9 +93,13 @@ def _claim(
 
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     if record.status_code is None:
-        return problem_response(409, detail="The first request with this key is still running.",
-                                headers={"Retry-After": "1"})
-    response = HttpResponse(bytes(record.body), status=record.status_code,
-                            content_type=record.content_type)
+        return problem_response(
+            409,
+            detail="The first request with this key is still running.",
+            headers={"Retry-After": "1"},
+        )
+    response = HttpResponse(
+        bytes(record.body), status=record.status_code, content_type=record.content_type
+    )
     response["Idempotent-Replayed"] = "true"
     return response

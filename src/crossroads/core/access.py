@@ -19,6 +19,12 @@ from crossroads.core import audit
 from crossroads.core.models import DataFlow, Partnership, User
 
 
+def mfa_verified(user: object) -> bool:
+    """Signed in with both factors in this session (django-otp adds `is_verified` per request)."""
+    check = getattr(user, "is_verified", None)
+    return bool(getattr(user, "is_authenticated", False) and check is not None and check())
+
+
 def require_permission(user: User, permission: str) -> None:
     """The role check: 403, because the user may know the feature exists."""
     if not user.can(permission):

@@ -45,7 +45,12 @@ class Matrix(RootModel[dict[str, dict[str, str]]]):
         return self.root.get(route, {}).get("GET" if method == "HEAD" else method)
 
     def decide(
-        self, route: str, method: str, *, signed_in: bool, verified: bool,
+        self,
+        route: str,
+        method: str,
+        *,
+        signed_in: bool,
+        verified: bool,
         permissions: frozenset[str],
     ) -> Decision:
         if route not in self.root:

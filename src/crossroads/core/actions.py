@@ -12,12 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from axes.utils import reset as axes_reset
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
-from axes.utils import reset as axes_reset
 
 from crossroads.core import audit
 from crossroads.core.models import (
@@ -31,7 +31,7 @@ from crossroads.core.models import (
 )
 from crossroads.core.roles import role_book
 
-TOKEN_PREFIX = "cr"
+TOKEN_PREFIX = "cr"  # noqa: S105  (a visible label on tokens, not a secret)  # nosec B105
 
 
 class StaleVersion(Exception):
@@ -97,27 +97,32 @@ def partnership_create(
     partnership = Partnership(
         name=name, starts_on=starts_on, ends_on=ends_on, document_reference=document_reference
     )
-    _validated(partnership)
     if ends_on is not None and ends_on < starts_on:
         raise ValidationError({"ends_on": "must be on or after the start date."})
+    _validated(partnership)
     if len({p.pk for p in parties}) < 2:
         raise ValidationError({"parties": "a partnership needs at least two agencies."})
     party_ids = {p.pk for p in parties}
     for flow in flows:
         if flow.source.pk not in party_ids or flow.recipient.pk not in party_ids:
-            raise ValidationError({"flows": "data can only flow between the partnership's parties."})
+            raise ValidationError(
+                {"flows": "data can only flow between the partnership's parties."}
+            )
         if flow.source.pk == flow.recipient.pk:
             raise ValidationError({"flows": "a flow needs two different agencies."})
     with transaction.atomic():
         partnership.save()
         partnership.parties.set(parties)
         DataFlow.objects.bulk_create(
-            DataFlow(partnership=partnership, source=f.source, recipient=f.recipient,
-                     category=f.category)
+            DataFlow(
+                partnership=partnership, source=f.source, recipient=f.recipient, category=f.category
+            )
             for f in flows
         )
         audit.record(
-            by=by, verb="partnership.create", obj=partnership,
+            by=by,
+            verb="partnership.create",
+            obj=partnership,
             detail={"parties": sorted(str(p) for p in party_ids), "flows": len(flows)},
         )
     return partnership
@@ -181,8 +186,7 @@ def user_create(
         RoleGrant.objects.bulk_create(
             RoleGrant(user=user, role=code, granted_by=by, granted_at=now) for code in roles
         )
-        audit.record(by=by, verb="user.create", obj=user, agency=agency,
-                     detail={"roles": roles})
+        audit.record(by=by, verb="user.create", obj=user, agency=agency, detail={"roles": roles})
     return user
 
 
@@ -203,7 +207,10 @@ def user_set_roles(
         )
         User.objects.filter(pk=user.pk).update(version=current.version + 1)
         audit.record(
-            by=by, verb="user.roles.change", obj=user, agency=user.agency,
+            by=by,
+            verb="user.roles.change",
+            obj=user,
+            agency=user.agency,
             detail={"added": sorted(set(roles) - before), "removed": sorted(before - set(roles))},
         )
     user.refresh_from_db()
@@ -215,8 +222,13 @@ def user_lock(*, user: User, at: datetime) -> User:
     """Failed sign-ins reached the limit: lock until an administrator releases the account."""
     with transaction.atomic():
         User.objects.filter(pk=user.pk, locked_at__isnull=True).update(locked_at=at)
-        audit.record(by=None, verb="user.lock", obj=user, agency=user.agency,
-                     detail={"reason": "failed sign-ins"})
+        audit.record(
+            by=None,
+            verb="user.lock",
+            obj=user,
+            agency=user.agency,
+            detail={"reason": "failed sign-ins"},
+        )
     user.refresh_from_db()
     return user
 
@@ -258,8 +270,7 @@ def mfa_enrolment_confirm(*, device: TOTPDevice, token: str, by: User) -> bool:
     """Confirm the device with a first code from the app; replaces any earlier device."""
     with transaction.atomic():
         if not device.verify_token(token):
-            audit.record(by=by, verb="mfa.enrolment.confirm", obj=device,
-                         outcome="failure")
+            audit.record(by=by, verb="mfa.enrolment.confirm", obj=device, outcome="failure")
             return False
         TOTPDevice.objects.filter(user=by).exclude(pk=device.pk).delete()
         device.confirmed = True
@@ -285,8 +296,13 @@ def api_token_create(*, by: User, name: str) -> tuple[ApiToken, str]:
         raise ValidationError({"name": "use at most 80 characters."})
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken(user=by, name=name, prefix=prefix, secret_hash=token_digest(secret),
-                     created_at=timezone.now())
+    token = ApiToken(
+        user=by,
+        name=name,
+        prefix=prefix,
+        secret_hash=token_digest(secret),
+        created_at=timezone.now(),
+    )
     with transaction.atomic():
         token.save()
         audit.record(by=by, verb="api_token.create", obj=token)

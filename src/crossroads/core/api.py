@@ -1,7 +1,7 @@
 """JSON twins of the core pages. Handlers call the same queries and actions as the pages."""
 
-
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -48,9 +48,14 @@ class MeOut(Schema):
 @router.get("/me", response=MeOut, url_name="me", summary="Who am I")
 def me(request: HttpRequest) -> dict[str, object]:
     user = _me(request)
-    return {"id": user.pk, "username": user.username, "display_name": user.display_name,
-            "agency": user.agency, "roles": sorted(user.role_codes),
-            "permissions": sorted(user.permissions)}
+    return {
+        "id": user.pk,
+        "username": user.username,
+        "display_name": user.display_name,
+        "agency": user.agency,
+        "roles": sorted(user.role_codes),
+        "permissions": sorted(user.permissions),
+    }
 
 
 @router.get("/agencies", response=list[AgencyOut], url_name="agency_list")
@@ -116,10 +121,6 @@ class StaffOut(Schema):
     def resolve_locked(obj: User) -> bool:
         return obj.locked_at is not None
 
-    @staticmethod
-    def resolve_mfa_enrolled(obj: User) -> bool:
-        return any(d.confirmed for d in obj.totpdevice_set.all())
-
 
 class StaffIn(StrictIn):
     username: str = Field(min_length=1, max_length=150)
@@ -137,7 +138,7 @@ def user_list(request: HttpRequest) -> object:
 
 
 @router.post("/users", response={201: StaffOut}, url_name="user_list")
-def user_create(request: HttpRequest, payload: StaffIn) -> Status:
+def user_create(request: HttpRequest, payload: StaffIn) -> Status[Any]:
     admin = _me(request)
     member = actions.user_create(by=admin, agency=admin.agency, **payload.model_dump())
     return Status(201, queries.staff_member_for(admin, member.pk))
@@ -171,13 +172,13 @@ def token_list(request: HttpRequest) -> object:
 
 
 @router.post("/tokens", response={201: TokenCreated}, url_name="token_list")
-def token_create(request: HttpRequest, payload: TokenIn) -> Status:
+def token_create(request: HttpRequest, payload: TokenIn) -> Status[Any]:
     token, secret = actions.api_token_create(by=_me(request), name=payload.name)
     return Status(201, {**TokenOut.from_orm(token).model_dump(), "secret": secret})
 
 
 @router.delete("/tokens/{token_id}", response={204: None}, url_name="token_revoke")
-def token_revoke(request: HttpRequest, token_id: UUID) -> Status:
+def token_revoke(request: HttpRequest, token_id: UUID) -> Status[Any]:
     user = _me(request)
     actions.api_token_revoke(token=queries.own_token_for(user, token_id), by=user)
     return Status(204, None)
@@ -197,8 +198,9 @@ class AuditEventOut(Schema):
 
 @router.get("/audit/events", response=list[AuditEventOut], url_name="audit_event_list")
 @paginate(LimitOffsetPagination)
-def audit_event_list(request: HttpRequest, verb: str | None = None,
-                     since: datetime | None = None) -> object:
+def audit_event_list(
+    request: HttpRequest, verb: str | None = None, since: datetime | None = None
+) -> object:
     events = queries.audit_events_of_agency(_me(request))
     if verb:
         events = events.filter(verb__startswith=verb)
@@ -216,7 +218,10 @@ class VerifyOut(Schema):
 @router.post("/audit/verify", response=VerifyOut, url_name="audit_verify")
 def audit_verify(request: HttpRequest) -> dict[str, object]:
     length, breaks = audit.verify()
-    audit.record(by=_me(request), verb="audit.verify",
-                 outcome="success" if not breaks else "failure",
-                 detail={"length": length, "breaks": len(breaks)})
+    audit.record(
+        by=_me(request),
+        verb="audit.verify",
+        outcome="success" if not breaks else "failure",
+        detail={"length": length, "breaks": len(breaks)},
+    )
     return {"length": length, "intact": not breaks, "breaks": [str(b) for b in breaks[:100]]}

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import getpass
-from datetime import UTC
 from collections.abc import Iterator
+from datetime import UTC
 from typing import Any
 
 from django.db import models, transaction

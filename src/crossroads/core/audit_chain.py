@@ -48,13 +48,17 @@ def find_breaks(
         count += 1
         if row.prev_hash != expected_prev:
             after = f"after #{previous_seq}" if previous_seq is not None else "at the start"
-            yield ChainBreak(row.seq, f"does not follow the row before it; a row {after} "
-                                      "was removed or altered")
+            yield ChainBreak(
+                row.seq, f"does not follow the row before it; a row {after} was removed or altered"
+            )
         if link_hash(row.fields, row.prev_hash) != row.hash:
             yield ChainBreak(row.seq, "its contents were altered after it was written")
         expected_prev, previous_seq = row.hash, row.seq
     if expected_prev != head_hash:
-        yield ChainBreak(None, f"the newest row ({expected_prev[:12]}) is not the chain head "
-                               f"({head_hash[:12]}); rows were removed from the end")
+        yield ChainBreak(
+            None,
+            f"the newest row ({expected_prev[:12]}) is not the chain head "
+            f"({head_hash[:12]}); rows were removed from the end",
+        )
     elif count != head_length:
         yield ChainBreak(None, f"{count} rows stored but the chain head counts {head_length}")

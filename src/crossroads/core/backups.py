@@ -59,8 +59,18 @@ def restore(path: Path) -> None:
         source.close()
     else:
         connections.close_all()
-        _run_pg(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                 "--exit-on-error", str(path)], target_flag="--dbname")
+        _run_pg(
+            [
+                "pg_restore",
+                "--clean",
+                "--if-exists",
+                "--no-owner",
+                "--single-transaction",
+                "--exit-on-error",
+                str(path),
+            ],
+            target_flag="--dbname",
+        )
 
 
 def _kind_of(path: Path) -> str:
@@ -95,9 +105,14 @@ def _run_pg(command: list[str], target_flag: str = "--dbname") -> None:
     if tool is None:
         raise BackupError(f"{command[0]} is not installed (Debian package postgresql-client).")
     env = {**os.environ, "PGPASSWORD": str(settings.get("PASSWORD") or "")}
-    args = [tool, *command[1:], f"--host={settings.get('HOST') or 'localhost'}",
-            f"--port={settings.get('PORT') or 5432}", f"--username={settings.get('USER') or ''}",
-            f"{target_flag}={settings['NAME']}"]
-    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    args = [
+        tool,
+        *command[1:],
+        f"--host={settings.get('HOST') or 'localhost'}",
+        f"--port={settings.get('PORT') or 5432}",
+        f"--username={settings.get('USER') or ''}",
+        f"{target_flag}={settings['NAME']}",
+    ]
+    done = subprocess.run(args, env=env, capture_output=True, text=True, check=False)  # noqa: S603  (fixed tool, our args)  # nosec B603
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip()}")

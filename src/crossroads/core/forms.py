@@ -14,9 +14,7 @@ BANNER = (
     "purposes. Every sign-in and every access to personal information is recorded and may be "
     "reviewed. Unauthorised use may lead to discipline and prosecution."
 )
-THROTTLED_MESSAGE = (
-    "Too many failed sign-ins from this network. Wait 15 minutes, then try again."
-)
+THROTTLED_MESSAGE = "Too many failed sign-ins from this network. Wait 15 minutes, then try again."
 
 
 class UswdsForm(forms.Form):
@@ -43,10 +41,15 @@ LOCKED_MESSAGE = (
 
 
 class SignInForm(UswdsForm):
-    username = forms.CharField(max_length=150, widget=forms.TextInput(
-        attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}))
-    password = forms.CharField(strip=False, widget=forms.PasswordInput(
-        attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        max_length=150,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "autofocus": True}
+        ),
+    )
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
     acknowledge = forms.BooleanField(
         label="I have read the notice above and agree to its terms.",
         error_messages={"required": "Acknowledge the notice to sign in."},
@@ -75,9 +78,16 @@ class SignInForm(UswdsForm):
 class OtpForm(UswdsForm):
     token = forms.CharField(
         label="6-digit code from your authenticator app",
-        min_length=6, max_length=6,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric",
-                                      "pattern": "[0-9]{6}", "autofocus": True}),
+        min_length=6,
+        max_length=6,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "one-time-code",
+                "inputmode": "numeric",
+                "pattern": "[0-9]{6}",
+                "autofocus": True,
+            }
+        ),
     )
 
     def clean_token(self) -> str:
@@ -88,8 +98,11 @@ class OtpForm(UswdsForm):
 
 
 class TokenCreateForm(UswdsForm):
-    name = forms.CharField(max_length=80, label="What will use this token?",
-                           help_text="For example: records-management system export.")
+    name = forms.CharField(
+        max_length=80,
+        label="What will use this token?",
+        help_text="For example: records-management system export.",
+    )
 
 
 class StaffCreateForm(UswdsForm):
@@ -98,9 +111,10 @@ class StaffCreateForm(UswdsForm):
     username = forms.CharField(max_length=150, help_text="One account per person; never shared.")
     email = forms.EmailField()
     password = forms.CharField(
-        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text="At least 12 characters; not a common password. Give it to the person "
-                  "privately; they set up their authenticator at first sign-in.",
+        "privately; they set up their authenticator at first sign-in.",
     )
     roles = forms.MultipleChoiceField(choices=Role.choices, widget=forms.CheckboxSelectMultiple)
 
@@ -113,7 +127,9 @@ class RolesForm(UswdsForm):
 class AuditFilterForm(UswdsForm):
     verb = forms.CharField(required=False, label="Event")
     actor = forms.CharField(required=False, label="Who")
-    since = forms.DateField(required=False, label="From",
-                            widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(required=False, label="To",
-                            widget=forms.DateInput(attrs={"type": "date"}))
+    since = forms.DateField(
+        required=False, label="From", widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        required=False, label="To", widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.utils import timezone
 
 from crossroads.core import context
+from crossroads.core.access import mfa_verified
 from crossroads.core.access_matrix import Decision, matrix
 from crossroads.core.problems import problem_response
 
@@ -85,8 +86,8 @@ class AccessMatrixMiddleware:
             route,
             request.method or "GET",
             signed_in=user.is_authenticated,
-            verified=user.is_authenticated and user.is_verified(),  # type: ignore[union-attr]
-            permissions=user.permissions if user.is_authenticated else frozenset(),  # type: ignore[union-attr]
+            verified=mfa_verified(user),
+            permissions=user.permissions if user.is_authenticated else frozenset(),
         )
         is_api = match is not None and match.namespace == API_NAMESPACE
         if decision in {Decision.UNDECLARED, Decision.NOT_ALLOWED}:

@@ -127,6 +127,9 @@ class DataFlow(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.source_id} -> {self.recipient_id}: {self.category}"
+
 
 class Role(models.TextChoices):
     DISPATCHER = "dispatcher", "Dispatcher / call-taker"
@@ -169,6 +172,12 @@ class User(AbstractUser):
     def permissions(self) -> frozenset[str]:
         return role_book().permissions_of(self.role_codes)
 
+    @property
+    def mfa_enrolled(self) -> bool:
+        """Has a confirmed authenticator; uses prefetched devices when the query loaded them."""
+        devices = self.totpdevice_set.all()  # type: ignore[attr-defined]  # django-otp's relation
+        return any(device.confirmed for device in devices)
+
     def can(self, permission: str) -> bool:
         return self.is_active and permission in self.permissions
 
@@ -188,6 +197,9 @@ class RoleGrant(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "role"], name="one_grant_per_role")]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.role}"
+
 
 class ApiToken(models.Model):
     """A personal API token. Only a SHA-256 of the secret is kept; it is shown once."""
@@ -204,6 +216,9 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.name} (cr_{self.prefix}_…)"
+
 
 class IdempotencyRecord(models.Model):
     """The first answer to a POST carrying an Idempotency-Key, replayed for its repeats."""
@@ -219,9 +234,10 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="one_record_per_key")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_record_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} [{self.key}]"
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
@@ -263,6 +279,9 @@ class AuditEvent(models.Model):
         ordering = ["seq"]
         indexes = [models.Index(fields=["agency", "at"])]
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.verb} by {self.actor_name}"
+
     def save(self, *args: object, **kwargs: object) -> None:
         if not self._state.adding:
             raise PermissionError("The audit trail is append-only.")
@@ -279,3 +298,6 @@ class AuditChainHead(models.Model):
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
     length = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"chain head #{self.last_seq} ({self.length} rows)"

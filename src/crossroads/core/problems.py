@@ -12,8 +12,11 @@ PROBLEM_TYPE = "application/problem+json"
 
 
 def problem_body(status: int, *, detail: str = "", **extra: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase,
-                            "status": status}
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+    }
     if detail:
         body["detail"] = detail
     body.update(extra)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.conf import settings
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
@@ -24,11 +24,17 @@ def _sign_in_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
     attempted = str(credentials.get("username", ""))[:150]
     user = User.objects.filter(username=attempted).select_related("agency").first()
     audit.record(
-        by=user, verb="auth.password.failure", obj=user, outcome=AuditEvent.Outcome.FAILURE,
-        actor_name=attempted or "(blank)", agency=user.agency if user else None,
+        by=user,
+        verb="auth.password.failure",
+        obj=user,
+        outcome=AuditEvent.Outcome.FAILURE,
+        actor_name=attempted or "(blank)",
+        agency=user.agency if user else None,
     )
-    if user is not None and user.locked_at is None and _recent_failures(user) >= (
-        settings.LOCKOUT_FAILURES
+    if (
+        user is not None
+        and user.locked_at is None
+        and _recent_failures(user) >= (settings.LOCKOUT_FAILURES)
     ):
         actions.user_lock(user=user, at=timezone.now())
 
@@ -38,7 +44,9 @@ def _recent_failures(user: User) -> int:
     since = timezone.now() - settings.LOCKOUT_WINDOW
     last_unlock = (
         AuditEvent.objects.filter(verb="user.unlock", object_id=str(user.pk))
-        .order_by("-seq").values_list("at", flat=True).first()
+        .order_by("-seq")
+        .values_list("at", flat=True)
+        .first()
     )
     if last_unlock is not None:
         since = max(since, last_unlock)

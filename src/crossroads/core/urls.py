@@ -16,8 +16,9 @@ urlpatterns = [
     path("account/tokens/", pages.token_create, name="token_create"),
     path("account/tokens/<uuid:token_id>/revoke/", pages.token_revoke, name="token_revoke"),
     path("agencies/", pages.agency_list, name="agency_list"),
-    path("partnerships/<uuid:partnership_id>/", pages.partnership_detail,
-         name="partnership_detail"),
+    path(
+        "partnerships/<uuid:partnership_id>/", pages.partnership_detail, name="partnership_detail"
+    ),
     path("staff/", pages.user_list, name="user_list"),
     path("staff/new/", pages.user_create, name="user_create"),
     path("staff/<uuid:user_id>/", pages.user_detail, name="user_detail"),

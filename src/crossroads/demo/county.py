@@ -17,7 +17,7 @@ from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, User
 
-DEMO_PASSWORD = "alder-county-demo-2026"  # noqa: S105  (synthetic accounts only, printed by the demo)
+DEMO_PASSWORD = "alder-county-demo-2026"  # noqa: S105  (synthetic demo accounts)  # nosec B105
 DEFAULT_SEED = 2026
 
 AGENCIES = [
@@ -28,8 +28,13 @@ AGENCIES = [
     ("acbh", "Alder County Behavioral Health", "ACBH", Agency.Type.BH_PROVIDER, False),
     ("csu", "Alder Crisis Stabilization Unit", "Alder CSU", Agency.Type.CRISIS_FACILITY, False),
     ("harbor", "Harbor Recovery Center", "Harbor", Agency.Type.SUD_TREATMENT, True),
-    ("northside", "Northside Opioid Treatment Program", "Northside OTP",
-     Agency.Type.SUD_TREATMENT, True),
+    (
+        "northside",
+        "Northside Opioid Treatment Program",
+        "Northside OTP",
+        Agency.Type.SUD_TREATMENT,
+        True,
+    ),
     ("arc", "Alder Recovery Community", "Alder RCO", Agency.Type.COMMUNITY_ORG, False),
 ]
 
@@ -49,15 +54,63 @@ DEMO_SIGN_INS = [
 ]
 
 # More staff so that later capabilities (shifts, caseloads) have people to work with.
-EXTRA_STAFF = {"rpd": ("officer", 18), "acso": ("officer", 8), "acbh": ("clinician", 4),
-               "e911": ("dispatcher", 4)}
+EXTRA_STAFF = {
+    "rpd": ("officer", 18),
+    "acso": ("officer", 8),
+    "acbh": ("clinician", 4),
+    "e911": ("dispatcher", 4),
+}
 
-FIRST_NAMES = ["Avery", "Jordan", "Morgan", "Riley", "Casey", "Quinn", "Rowan", "Emerson",
-               "Sage", "Parker", "Reese", "Hayden", "Dakota", "Skyler", "Kendall", "Logan",
-               "Marisol", "Tomas", "Aisha", "Mei", "Olu", "Priya", "Dmitri", "Lena"]
-LAST_NAMES = ["Alvarez", "Brooks", "Chen", "Dawson", "Ellison", "Fischer", "Garcia", "Haddad",
-              "Ibarra", "Jensen", "Kowalski", "Lindqvist", "Mensah", "Nakamura", "Okafor",
-              "Patel", "Quintero", "Rasmussen", "Sato", "Thompson", "Usman", "Varga"]
+FIRST_NAMES = [
+    "Avery",
+    "Jordan",
+    "Morgan",
+    "Riley",
+    "Casey",
+    "Quinn",
+    "Rowan",
+    "Emerson",
+    "Sage",
+    "Parker",
+    "Reese",
+    "Hayden",
+    "Dakota",
+    "Skyler",
+    "Kendall",
+    "Logan",
+    "Marisol",
+    "Tomas",
+    "Aisha",
+    "Mei",
+    "Olu",
+    "Priya",
+    "Dmitri",
+    "Lena",
+]
+LAST_NAMES = [
+    "Alvarez",
+    "Brooks",
+    "Chen",
+    "Dawson",
+    "Ellison",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Ibarra",
+    "Jensen",
+    "Kowalski",
+    "Lindqvist",
+    "Mensah",
+    "Nakamura",
+    "Okafor",
+    "Patel",
+    "Quintero",
+    "Rasmussen",
+    "Sato",
+    "Thompson",
+    "Usman",
+    "Varga",
+]
 
 
 @dataclass
@@ -70,14 +123,19 @@ class County:
 def build_county(
     seed: int = DEFAULT_SEED, progress: Callable[[str], None] = lambda _: None
 ) -> County:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # reproducible synthetic names, not security  # nosec B311
     county = County()
     with transaction.atomic():
         progress("agencies")
         for key, name, short, kind, part2 in AGENCIES:
             county.agencies[key] = actions.agency_create(
-                by=None, name=f"{name} (synthetic)", short_name=short, type=kind,
-                jurisdiction="Alder County (fictional)", part2_program=part2, is_synthetic=True,
+                by=None,
+                name=f"{name} (synthetic)",
+                short_name=short,
+                type=kind,
+                jurisdiction="Alder County (fictional)",
+                part2_program=part2,
+                is_synthetic=True,
             )
         progress("partnerships")
         _partnerships(county.agencies)
@@ -90,48 +148,98 @@ def build_county(
         for key, (role, count) in EXTRA_STAFF.items():
             for n in range(1, count + 1):
                 county.staff.append(
-                    _staff(county.agencies[key], f"{role}.{key}.{n:02d}", [role], rng))
+                    _staff(county.agencies[key], f"{role}.{key}.{n:02d}", [role], rng)
+                )
     return county
 
 
 def _staff(agency: Agency, username: str, roles: list[str], rng: random.Random) -> User:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return actions.user_create(
-        by=None, agency=agency, username=username, email=f"{username}@alder.example",
-        first_name=first, last_name=last, password=DEMO_PASSWORD, roles=roles,
+        by=None,
+        agency=agency,
+        username=username,
+        email=f"{username}@alder.example",
+        first_name=first,
+        last_name=last,
+        password=DEMO_PASSWORD,
+        roles=roles,
     )
 
 
 def _partnerships(a: dict[str, Agency]) -> None:
     c = DataCategory
     mous: list[tuple[str, list[str], list[tuple[str, str, str]], date, date | None]] = [
-        ("Co-Responder Program MOU", ["rpd", "acso", "e911", "acbh"],
-         [("rpd", "acbh", c.CALLS_AND_ENCOUNTERS), ("acso", "acbh", c.CALLS_AND_ENCOUNTERS),
-          ("e911", "acbh", c.CALLS_AND_ENCOUNTERS), ("rpd", "acbh", c.REFERRALS),
-          ("acbh", "rpd", c.REFERRAL_STATUS), ("acbh", "acso", c.REFERRAL_STATUS),
-          ("acbh", "rpd", c.PROGRAM_PARTICIPATION)],
-         date(2024, 1, 1), None),
-        ("911 Behavioral-Health Triage Protocol", ["e911", "rpd", "acso"],
-         [("e911", "rpd", c.CALLS_AND_ENCOUNTERS), ("e911", "acso", c.CALLS_AND_ENCOUNTERS),
-          ("rpd", "e911", c.TRAINING_RECORDS), ("acso", "e911", c.TRAINING_RECORDS)],
-         date(2024, 3, 1), None),
-        ("Crisis Stabilization Drop-off Agreement", ["rpd", "acso", "csu"],
-         [("rpd", "csu", c.CALLS_AND_ENCOUNTERS), ("acso", "csu", c.CALLS_AND_ENCOUNTERS),
-          ("csu", "rpd", c.REFERRAL_STATUS), ("csu", "acso", c.REFERRAL_STATUS)],
-         date(2024, 6, 1), None),
-        ("Treatment Referral Network", ["rpd", "acbh", "harbor", "northside", "arc"],
-         [("rpd", "harbor", c.REFERRALS), ("rpd", "northside", c.REFERRALS),
-          ("acbh", "harbor", c.REFERRALS), ("acbh", "northside", c.REFERRALS),
-          ("harbor", "rpd", c.REFERRAL_STATUS), ("northside", "rpd", c.REFERRAL_STATUS),
-          ("rpd", "arc", c.REFERRALS), ("arc", "rpd", c.REFERRAL_STATUS)],
-         date(2024, 9, 1), None),
-        ("Overdose Response Pilot (ended)", ["rpd", "arc"],
-         [("rpd", "arc", c.OVERDOSE_EVENTS)],
-         date(2023, 7, 1), date(2025, 6, 30)),
+        (
+            "Co-Responder Program MOU",
+            ["rpd", "acso", "e911", "acbh"],
+            [
+                ("rpd", "acbh", c.CALLS_AND_ENCOUNTERS),
+                ("acso", "acbh", c.CALLS_AND_ENCOUNTERS),
+                ("e911", "acbh", c.CALLS_AND_ENCOUNTERS),
+                ("rpd", "acbh", c.REFERRALS),
+                ("acbh", "rpd", c.REFERRAL_STATUS),
+                ("acbh", "acso", c.REFERRAL_STATUS),
+                ("acbh", "rpd", c.PROGRAM_PARTICIPATION),
+            ],
+            date(2024, 1, 1),
+            None,
+        ),
+        (
+            "911 Behavioral-Health Triage Protocol",
+            ["e911", "rpd", "acso"],
+            [
+                ("e911", "rpd", c.CALLS_AND_ENCOUNTERS),
+                ("e911", "acso", c.CALLS_AND_ENCOUNTERS),
+                ("rpd", "e911", c.TRAINING_RECORDS),
+                ("acso", "e911", c.TRAINING_RECORDS),
+            ],
+            date(2024, 3, 1),
+            None,
+        ),
+        (
+            "Crisis Stabilization Drop-off Agreement",
+            ["rpd", "acso", "csu"],
+            [
+                ("rpd", "csu", c.CALLS_AND_ENCOUNTERS),
+                ("acso", "csu", c.CALLS_AND_ENCOUNTERS),
+                ("csu", "rpd", c.REFERRAL_STATUS),
+                ("csu", "acso", c.REFERRAL_STATUS),
+            ],
+            date(2024, 6, 1),
+            None,
+        ),
+        (
+            "Treatment Referral Network",
+            ["rpd", "acbh", "harbor", "northside", "arc"],
+            [
+                ("rpd", "harbor", c.REFERRALS),
+                ("rpd", "northside", c.REFERRALS),
+                ("acbh", "harbor", c.REFERRALS),
+                ("acbh", "northside", c.REFERRALS),
+                ("harbor", "rpd", c.REFERRAL_STATUS),
+                ("northside", "rpd", c.REFERRAL_STATUS),
+                ("rpd", "arc", c.REFERRALS),
+                ("arc", "rpd", c.REFERRAL_STATUS),
+            ],
+            date(2024, 9, 1),
+            None,
+        ),
+        (
+            "Overdose Response Pilot (ended)",
+            ["rpd", "arc"],
+            [("rpd", "arc", c.OVERDOSE_EVENTS)],
+            date(2023, 7, 1),
+            date(2025, 6, 30),
+        ),
     ]
     for number, (name, parties, flows, starts, ends) in enumerate(mous, start=1):
         actions.partnership_create(
-            by=None, name=name, parties=[a[k] for k in parties],
+            by=None,
+            name=name,
+            parties=[a[k] for k in parties],
             flows=[Flow(a[src], a[dst], cat) for src, dst, cat in flows],
-            starts_on=starts, ends_on=ends, document_reference=f"ALDER-MOU-{number:03d}",
+            starts_on=starts,
+            ends_on=ends,
+            document_reference=f"ALDER-MOU-{number:03d}",
         )

@@ -17,6 +17,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crossroads.core import actions, audit
+from crossroads.core.access import mfa_verified
 from crossroads.core.forms import BANNER, THROTTLED_MESSAGE, OtpForm, SignInForm
 from crossroads.core.models import AuditEvent, User
 
@@ -36,8 +37,12 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         now = timezone.now().timestamp()
         request.session.update({"signed_in_at": now, "last_seen": now, "next": next_url})
         return redirect("core:mfa_verify")
-    return render(request, "core/sign_in.html", {"form": form, "banner": BANNER},
-                  status=200 if request.method == "GET" or form.is_valid() else 400)
+    return render(
+        request,
+        "core/sign_in.html",
+        {"form": form, "banner": BANNER},
+        status=200 if request.method == "GET" or form.is_valid() else 400,
+    )
 
 
 def throttled(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
@@ -62,16 +67,16 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             audit.record(by=user, verb="auth.mfa.success", obj=user)
             return redirect(request.session.pop("next", settings.LOGIN_REDIRECT_URL_PATH))
-        audit.record(by=user, verb="auth.mfa.failure", obj=user,
-                     outcome=AuditEvent.Outcome.FAILURE)
+        audit.record(by=user, verb="auth.mfa.failure", obj=user, outcome=AuditEvent.Outcome.FAILURE)
         form.add_error("token", "That code is not valid now. Wait for the next code and try again.")
-    return render(request, "core/mfa_verify.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "core/mfa_verify.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def mfa_enrol(request: HttpRequest) -> HttpResponse:
     user: User = request.user  # type: ignore[assignment]
-    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not user.is_verified():
+    if TOTPDevice.objects.filter(user=user, confirmed=True).exists() and not mfa_verified(user):
         return redirect("core:mfa_verify")  # replacing a device needs the current one first
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
@@ -81,18 +86,24 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
         if actions.mfa_enrolment_confirm(device=device, token=form.cleaned_data["token"], by=user):
             otp_login(request, device)
             return redirect(request.session.pop("next", settings.LOGIN_REDIRECT_URL_PATH))
-        form.add_error("token", "That code does not match. Check the clock on your phone and "
-                                "enter the newest code.")
+        form.add_error(
+            "token",
+            "That code does not match. Check the clock on your phone and enter the newest code.",
+        )
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#1b1b1b")
-    return render(request, "core/mfa_enrol.html",
-                  {"form": form, "qr_svg": qr_svg, "secret": _grouped_base32(device)},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "core/mfa_enrol.html",
+        {"form": form, "qr_svg": qr_svg, "secret": _grouped_base32(device)},
+        status=400 if form.errors else 200,
+    )
 
 
 def _grouped_base32(device: TOTPDevice) -> str:
     """The key as people type it into an authenticator app: base32, in groups of four."""
-    return " ".join(b32encode(device.bin_key).decode().rstrip("=")[i:i + 4]
-                    for i in range(0, 32, 4))
+    return " ".join(
+        b32encode(device.bin_key).decode().rstrip("=")[i : i + 4] for i in range(0, 32, 4)
+    )
 
 
 @require_POST

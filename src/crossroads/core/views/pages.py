@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
 from itertools import chain
-from datetime import datetime, time
 from typing import Any
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -38,26 +40,34 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _me(request)
     book = role_book()
     sections = [
-        {"code": code, "spec": book.roles[code],
-         "links": [item for item in book.navigation
-                   if item.permission in book.roles[code].permissions
-                   and item.route != "core:home"]}
+        {
+            "code": code,
+            "spec": book.roles[code],
+            "links": [
+                item
+                for item in book.navigation
+                if item.permission in book.roles[code].permissions and item.route != "core:home"
+            ],
+        }
         for code in sorted(user.role_codes)
     ]
     context: dict[str, Any] = {
         "sections": sections,
-        "partnerships": [p for p in queries.partnerships_of(user)
-                         if p.is_active_on(timezone.localdate())],
-        "previous_sign_in": AuditEvent.objects.filter(
-            actor=user, verb="auth.mfa.success").order_by("-seq")[1:2].first(),
+        "partnerships": [
+            p for p in queries.partnerships_of(user) if p.is_active_on(timezone.localdate())
+        ],
+        "previous_sign_in": AuditEvent.objects.filter(actor=user, verb="auth.mfa.success")
+        .order_by("-seq")[1:2]
+        .first(),
     }
     if user.can("users.view"):
         staff = queries.staff_of_agency(user)
         context["staff_count"] = staff.count()
         context["locked"] = staff.filter(locked_at__isnull=False)
     if user.can("audit.view"):
-        context["events_today"] = queries.audit_events_of_agency(user).filter(
-            at__date=timezone.localdate()).count()
+        context["events_today"] = (
+            queries.audit_events_of_agency(user).filter(at__date=timezone.localdate()).count()
+        )
     return render(request, "core/home.html", context)
 
 
@@ -68,17 +78,26 @@ def account(request: HttpRequest) -> HttpResponse:
     return _account_page(request, TokenCreateForm())
 
 
-def _account_page(request: HttpRequest, token_form: TokenCreateForm,
-                  new_secret: str | None = None, status: int = 200) -> HttpResponse:
+def _account_page(
+    request: HttpRequest,
+    token_form: TokenCreateForm,
+    new_secret: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
     """The whole page, or only its token panel when htmx asks for it."""
     user = _me(request)
     template = "core/_tokens.html" if request.headers.get("HX-Request") else "core/account.html"
-    return render(request, template, {
-        "device": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
-        "tokens": queries.own_tokens(user),
-        "token_form": token_form,
-        "new_secret": new_secret,
-    }, status=status)
+    return render(
+        request,
+        template,
+        {
+            "device": TOTPDevice.objects.filter(user=user, confirmed=True).first(),
+            "tokens": queries.own_tokens(user),
+            "token_form": token_form,
+            "new_secret": new_secret,
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -113,18 +132,27 @@ def token_revoke(request: HttpRequest, token_id: UUID) -> HttpResponse:
 
 def agency_list(request: HttpRequest) -> HttpResponse:
     user = _me(request)
-    return render(request, "core/agency_list.html", {
-        "agencies": Agency.objects.all(),
-        "partnerships": queries.partnerships_of(user),
-        "today": timezone.localdate(),
-    })
+    return render(
+        request,
+        "core/agency_list.html",
+        {
+            "agencies": Agency.objects.all(),
+            "partnerships": queries.partnerships_of(user),
+            "today": timezone.localdate(),
+        },
+    )
 
 
 def partnership_detail(request: HttpRequest, partnership_id: UUID) -> HttpResponse:
     partnership = queries.partnership_for(_me(request), partnership_id)
-    return render(request, "core/partnership_detail.html", {
-        "partnership": partnership, "active": partnership.is_active_on(timezone.localdate()),
-    })
+    return render(
+        request,
+        "core/partnership_detail.html",
+        {
+            "partnership": partnership,
+            "active": partnership.is_active_on(timezone.localdate()),
+        },
+    )
 
 
 # --- Staff accounts (agency administrators) --------------------------------------------------
@@ -145,8 +173,9 @@ def user_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Account {member.username} created.")
             return redirect("core:user_detail", user_id=member.pk)
-    return render(request, "core/user_create.html", {"form": form},
-                  status=400 if form.errors else 200)
+    return render(
+        request, "core/user_create.html", {"form": form}, status=400 if form.errors else 200
+    )
 
 
 def _attach_errors(form: Any, error: ValidationError) -> None:
@@ -156,16 +185,25 @@ def _attach_errors(form: Any, error: ValidationError) -> None:
 
 def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
     member = queries.staff_member_for(_me(request), user_id)
-    return _staff_page(request, member, RolesForm(
-        initial={"roles": sorted(member.role_codes), "version": member.version}))
+    return _staff_page(
+        request,
+        member,
+        RolesForm(initial={"roles": sorted(member.role_codes), "version": member.version}),
+    )
 
 
-def _staff_page(request: HttpRequest, member: User, form: RolesForm,
-                status: int = 200) -> HttpResponse:
-    return render(request, "core/user_detail.html", {
-        "member": member, "roles_form": form,
-        "has_device": any(d.confirmed for d in member.totpdevice_set.all()),
-    }, status=status)
+def _staff_page(
+    request: HttpRequest, member: User, form: RolesForm, status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "core/user_detail.html",
+        {
+            "member": member,
+            "roles_form": form,
+        },
+        status=status,
+    )
 
 
 @require_POST
@@ -175,8 +213,12 @@ def user_roles(request: HttpRequest, user_id: UUID) -> HttpResponse:
     form = RolesForm(request.POST)
     if form.is_valid():
         try:
-            actions.user_set_roles(user=member, roles=form.cleaned_data["roles"], by=admin,
-                                   expected_version=form.cleaned_data["version"])
+            actions.user_set_roles(
+                user=member,
+                roles=form.cleaned_data["roles"],
+                by=admin,
+                expected_version=form.cleaned_data["version"],
+            )
         except actions.StaleVersion as stale:
             member.refresh_from_db()
             member.__dict__.pop("_role_codes", None)
@@ -193,8 +235,9 @@ def _conflict_form(fresh: User, message: str) -> RolesForm:
     """Show what is stored now, with the conflict named, so nobody overwrites it unseen."""
     form = RolesForm(data={"roles": sorted(fresh.role_codes), "version": fresh.version})
     form.is_valid()
-    form.add_error(None, f"{message} The roles below are the current ones; change them and "
-                         "save again.")
+    form.add_error(
+        None, f"{message} The roles below are the current ones; change them and save again."
+    )
     return form
 
 
@@ -233,7 +276,7 @@ def _filtered_events(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[Au
         if data["since"]:
             events = events.filter(at__gte=_start_of(data["since"]))
         if data["until"]:
-            events = events.filter(at__lt=_start_of(data["until"]) + timezone.timedelta(days=1))
+            events = events.filter(at__lt=_start_of(data["until"]) + timedelta(days=1))
     return form, events
 
 
@@ -250,9 +293,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def audit_verify(request: HttpRequest) -> HttpResponse:
     length, breaks = audit.verify()
-    audit.record(by=_me(request), verb="audit.verify",
-                 outcome="success" if not breaks else "failure",
-                 detail={"length": length, "breaks": len(breaks)})
+    audit.record(
+        by=_me(request),
+        verb="audit.verify",
+        outcome="success" if not breaks else "failure",
+        detail={"length": length, "breaks": len(breaks)},
+    )
     return render(request, "core/_verify_result.html", {"length": length, "breaks": breaks[:20]})
 
 
@@ -261,7 +307,7 @@ class _Echo:
         return value
 
 
-def audit_export(request: HttpRequest) -> HttpResponse:
+def audit_export(request: HttpRequest) -> HttpResponseBase:
     user = _me(request)
     wait = ratelimit.retry_after("audit.export", str(user.pk))
     if wait is not None:
@@ -271,14 +317,33 @@ def audit_export(request: HttpRequest) -> HttpResponse:
     _form, events = _filtered_events(request)
     audit.record(by=user, verb="audit.export", detail={"rows": events.count()})
     writer = csv.writer(_Echo())
-    header = ["seq", "at_utc", "actor", "verb", "object_type", "object_id", "outcome",
-              "source_ip", "hash"]
-    rows = (
-        [e.seq, e.at.isoformat(), e.actor_name, e.verb, e.object_type, e.object_id,
-         e.outcome, e.source_ip or "", e.hash]
+    header: list[Any] = [
+        "seq",
+        "at_utc",
+        "actor",
+        "verb",
+        "object_type",
+        "object_id",
+        "outcome",
+        "source_ip",
+        "hash",
+    ]
+    rows: Iterator[list[Any]] = (
+        [
+            e.seq,
+            e.at.isoformat(),
+            e.actor_name,
+            e.verb,
+            e.object_type,
+            e.object_id,
+            e.outcome,
+            e.source_ip or "",
+            e.hash,
+        ]
         for e in events.order_by("seq").iterator(chunk_size=2000)
     )
-    response = StreamingHttpResponse(
-        (writer.writerow(row) for row in chain([header], rows)), content_type="text/csv")
-    response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    return response
+    export = StreamingHttpResponse(
+        (writer.writerow(row) for row in chain([header], rows)), content_type="text/csv"
+    )
+    export["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
+    return export

@@ -22,14 +22,17 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         length, breaks = audit.verify()
         head = AuditChainHead.objects.filter(pk=1).first()
-        result = {"length": length, "intact": not breaks,
-                  "head_hash": head.last_hash if head else None,
-                  "breaks": [str(b) for b in breaks]}
+        result = {
+            "length": length,
+            "intact": not breaks,
+            "head_hash": head.last_hash if head else None,
+            "breaks": [str(b) for b in breaks],
+        }
         if options["json"]:
             self.stdout.write(json.dumps(result))
         elif breaks:
-            for line in result["breaks"]:
-                self.stderr.write(str(line))
+            for chain_break in breaks:
+                self.stderr.write(str(chain_break))
         else:
             self.stdout.write(f"Audit chain intact: {length} rows; head {result['head_hash']}")
         if breaks:

@@ -25,6 +25,9 @@ class Command(BaseCommand):
             raise CommandError(str(error), returncode=2) from None
         audit.record(by=None, verb="system.backup", detail={"bytes": result.bytes})
         summary = {"file": str(result.path), "engine": result.engine, "bytes": result.bytes}
-        self.stdout.write(json.dumps(summary) if options["json"]
-                          else f"Backed up the {result.engine} database to {result.path} "
-                               f"({result.bytes:,} bytes).")
+        self.stdout.write(
+            json.dumps(summary)
+            if options["json"]
+            else f"Backed up the {result.engine} database to {result.path} "
+            f"({result.bytes:,} bytes)."
+        )

@@ -12,23 +12,30 @@ from crossroads.core import audit, backups
 
 
 class Command(BaseCommand):
-    help = ("Replace the whole database with the backup in FILE. Everything written after the "
-            "backup was taken is lost, so stop the server first.")
+    help = (
+        "Replace the whole database with the backup in FILE. Everything written after the "
+        "backup was taken is lost, so stop the server first."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", type=Path)
-        parser.add_argument("--yes", action="store_true",
-                            help="confirm that the current data is to be replaced")
+        parser.add_argument(
+            "--yes", action="store_true", help="confirm that the current data is to be replaced"
+        )
         parser.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not options["yes"]:
-            raise CommandError("restore replaces the whole database; add --yes to confirm.",
-                               returncode=2)
+            raise CommandError(
+                "restore replaces the whole database; add --yes to confirm.", returncode=2
+            )
         try:
             backups.restore(options["file"])
         except (backups.BackupError, OSError) as error:
             raise CommandError(str(error), returncode=2) from None
         audit.record(by=None, verb="system.restore", detail={"file": options["file"].name})
-        self.stdout.write(json.dumps({"restored": str(options["file"])}) if options["json"]
-                          else f"Restored the database from {options['file']}.")
+        self.stdout.write(
+            json.dumps({"restored": str(options["file"])})
+            if options["json"]
+            else f"Restored the database from {options['file']}."
+        )

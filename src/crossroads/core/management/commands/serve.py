@@ -17,20 +17,30 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=2, help="web processes")
-        parser.add_argument("--no-worker", action="store_true",
-                            help="do not start the background worker")
+        parser.add_argument(
+            "--no-worker", action="store_true", help="do not start the background worker"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        children = [subprocess.Popen([  # noqa: S603  (our own interpreter and arguments)
-            sys.executable, "-m", "gunicorn", "crossroads.wsgi:application",
-            "--bind", f"{options['host']}:{options['port']}",
-            "--workers", str(options["workers"]), "--access-logfile", "-",
-        ])]
-        if not options["no_worker"]:
-            children.append(subprocess.Popen(  # noqa: S603
-                [sys.executable, "-m", "crossroads.cli", "worker"]))
-        self.stdout.write(f"Serving on http://{options['host']}:{options['port']}/ "
-                          "(Ctrl-C stops the server and the worker)")
+        web = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "crossroads.wsgi:application",
+            "--bind",
+            f"{options['host']}:{options['port']}",
+            "--workers",
+            str(options["workers"]),
+            "--access-logfile",
+            "-",
+        ]
+        worker = [sys.executable, "-m", "crossroads.cli", "worker"]
+        commands = [web] if options["no_worker"] else [web, worker]
+        children = [subprocess.Popen(command) for command in commands]  # noqa: S603  (our own interpreter)  # nosec B603
+        self.stdout.write(
+            f"Serving on http://{options['host']}:{options['port']}/ "
+            "(Ctrl-C stops the server and the worker)"
+        )
         self.stdout.flush()
 
         def stop(*_: object) -> None:

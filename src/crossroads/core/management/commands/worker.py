@@ -12,8 +12,9 @@ class Command(BaseCommand):
     help = "Run the background worker (django-tasks, database backend) until stopped."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--batch", action="store_true",
-                            help="run what is queued now, then exit")
+        parser.add_argument(
+            "--batch", action="store_true", help="run what is queued now, then exit"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("db_worker", batch=options["batch"], verbosity=options["verbosity"])

@@ -17,10 +17,15 @@ class Command(BaseCommand):
     help = "Migrate, load the synthetic demo county if the database is empty, then serve it."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--no-serve", action="store_true",
-                            help="set up and load the demo county, then exit")
-        parser.add_argument("--seed", type=int, default=DEFAULT_SEED,
-                            help="seed of the synthetic data (default %(default)s)")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="set up and load the demo county, then exit"
+        )
+        parser.add_argument(
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help="seed of the synthetic data (default %(default)s)",
+        )
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -11,8 +11,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class Command(BaseCommand):
-    help = ("Print the current second-factor code of a demo account (synthetic agencies only), "
-            "for trying the demo without a phone.")
+    help = (
+        "Print the current second-factor code of a demo account (synthetic agencies only), "
+        "for trying the demo without a phone."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
@@ -21,16 +23,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         device = (
             TOTPDevice.objects.filter(user__username=options["username"])
-            .select_related("user__agency").order_by("confirmed").first()
+            .select_related("user__agency")
+            .order_by("confirmed")
+            .first()
         )
         if device is None:
             raise CommandError(
                 f"{options['username']}: no authenticator yet; sign in once to set one up.",
-                returncode=2)
+                returncode=2,
+            )
         if not device.user.agency.is_synthetic:
-            raise CommandError("Only accounts of the synthetic demo county have printable codes.",
-                               returncode=2)
+            raise CommandError(
+                "Only accounts of the synthetic demo county have printable codes.", returncode=2
+            )
         totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
         code = f"{totp.token():0{device.digits}d}"
-        self.stdout.write(json.dumps({"username": options["username"], "code": code})
-                          if options["json"] else code)
+        self.stdout.write(
+            json.dumps({"username": options["username"], "code": code}) if options["json"] else code
+        )
