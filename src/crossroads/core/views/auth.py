@@ -47,10 +47,13 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 def throttled(request: HttpRequest, response: Any = None, credentials: Any = None) -> HttpResponse:
     """axes calls this when one network address has failed too often (password spraying)."""
-    form = SignInForm(request)
-    form.add_error(None, THROTTLED_MESSAGE)
     wait = int(settings.AXES_COOLOFF_TIME.total_seconds())
-    page = render(request, "core/sign_in.html", {"form": form, "banner": BANNER}, status=429)
+    page = render(
+        request,
+        "core/sign_in.html",
+        {"form": SignInForm(request), "banner": BANNER, "refusal": THROTTLED_MESSAGE},
+        status=429,
+    )
     page["Retry-After"] = str(wait)
     return page
 
