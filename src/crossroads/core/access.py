@@ -6,7 +6,6 @@ record the user's agency may not see answers 404, so its existence is not disclo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date
 from uuid import UUID
 
@@ -70,6 +69,6 @@ def record_read(user: User, obj: models.Model) -> None:
     audit.record(by=user, verb=f"{obj._meta.model_name}.read", obj=obj)
 
 
-def record_list_read(user: User, kind: str, ids: Iterable[object]) -> None:
-    """Audit one read of a page of personal records, naming how many were shown."""
-    audit.record(by=user, verb=f"{kind}.list", detail={"count": len(list(ids))})
+def record_list_read(user: User, kind: str, count: int) -> None:
+    """Audit one read of a list of personal records, with how many were shown."""
+    audit.record(by=user, verb=f"{kind}.list", detail={"count": count})

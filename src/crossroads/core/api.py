@@ -134,14 +134,14 @@ class StaffIn(StrictIn):
 @router.get("/users", response=list[StaffOut], url_name="user_list")
 @paginate(LimitOffsetPagination)
 def user_list(request: HttpRequest) -> object:
-    return queries.staff_of_agency(_me(request))
+    return queries.staff_list_for(_me(request))
 
 
 @router.post("/users", response={201: StaffOut}, url_name="user_list")
 def user_create(request: HttpRequest, payload: StaffIn) -> Status[Any]:
     admin = _me(request)
     member = actions.user_create(by=admin, agency=admin.agency, **payload.model_dump())
-    return Status(201, queries.staff_member_for(admin, member.pk))
+    return Status(201, queries.staff_of_agency(admin).get(pk=member.pk))
 
 
 @router.get("/users/{user_id}", response=StaffOut, url_name="user_get")

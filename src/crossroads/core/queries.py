@@ -21,6 +21,13 @@ def staff_of_agency(user: User) -> QuerySet[User]:
     )
 
 
+def staff_list_for(user: User) -> list[User]:
+    """The staff list as a page shows it: personal data, so the read is audited."""
+    staff = list(staff_of_agency(user))
+    access.record_list_read(user, "user", len(staff))
+    return staff
+
+
 def staff_member_for(user: User, staff_id: UUID) -> User:
     """A staff account of the user's own agency (the read is audited); another agency's: 404."""
     access.require_permission(user, "users.view")
