@@ -1,8 +1,9 @@
 """Real Chromium for the page tests: Debian's /usr/bin/chromium driven by Playwright's sync API.
 
-Playwright never downloads a browser here; without /usr/bin/chromium (``make chromium``) the
-browser tests are skipped rather than failed. Every page a test opens records the browser's
-console errors and uncaught page errors, so a test can assert the page ran cleanly.
+Playwright never downloads a browser here; `make test` installs Debian's chromium, and without
+it these tests fail (a skipped browser test would hide a broken page). Every page a test opens
+records the browser's console errors and uncaught page errors, so a test can assert the page
+ran cleanly.
 """
 
 from __future__ import annotations
@@ -11,9 +12,13 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from playwright.sync_api import sync_playwright
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Root in a container: no sandbox. The rest keeps Chromium from phoning home during a test run.
@@ -25,8 +30,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 360, "height": 740}  # a small Android phone, as used in a patrol car
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 360, "height": 740}  # a small phone, as in a patrol car
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"  # gitignored; screenshots a person can look at after a run
@@ -37,13 +42,11 @@ os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Iterator[Browser]:
     """One Chromium per test module (started once, ~0.5 s), closed when the module is done so no
     Playwright event loop outlives the browser tests."""
-    if not CHROMIUM.exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium (run `make chromium`)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
+    assert CHROMIUM.exists(), "Chromium is not installed at /usr/bin/chromium: run `make chromium`"
+    with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             yield chromium
@@ -55,7 +58,7 @@ def browser() -> Iterator[Any]:
 class Tab:
     """A page in its own browser context, with what went wrong in it."""
 
-    page: Any
+    page: Page
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
 
@@ -66,11 +69,11 @@ class Tab:
 
 
 @pytest.fixture
-def open_tab(browser: Any, live_server: Any) -> Iterator[Callable[..., Tab]]:
-    """Open a fresh browser context (own cookies) on the live server: ``open_tab(viewport=PHONE)``."""
-    contexts: list[Any] = []
+def open_tab(browser: Browser, live_server: Any) -> Iterator[Callable[..., Tab]]:
+    """A fresh browser context (own cookies) on the live server: ``open_tab(viewport=PHONE)``."""
+    contexts: list[BrowserContext] = []
 
-    def _open(viewport: dict[str, int] = DESKTOP) -> Tab:
+    def _open(viewport: ViewportSize = DESKTOP) -> Tab:
         context = browser.new_context(
             base_url=live_server.url, viewport=viewport, locale="en-US", timezone_id="UTC"
         )
@@ -79,9 +82,11 @@ def open_tab(browser: Any, live_server: Any) -> Iterator[Callable[..., Tab]]:
         tab = Tab(page=context.new_page())
         tab.page.on(
             "console",
-            lambda msg: tab.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
-            if msg.type == "error"
-            else None,
+            lambda msg: (
+                tab.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
+                if msg.type == "error"
+                else None
+            ),
         )
         tab.page.on("pageerror", lambda error: tab.page_errors.append(str(error)))
         return tab
@@ -91,7 +96,7 @@ def open_tab(browser: Any, live_server: Any) -> Iterator[Callable[..., Tab]]:
         context.close()
 
 
-def save_screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
+def save_screenshot(page: Page, name: str, *, full_page: bool = True) -> Path:
     """A screenshot in test-artifacts/ (always), for a person to look at after the run."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / name
@@ -99,7 +104,7 @@ def save_screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
     return path
 
 
-def save_docs_screenshot(page: Any, name: str) -> Path | None:
+def save_docs_screenshot(page: Page, name: str) -> Path | None:
     """The README's pictures, written only when CROSSROADS_SCREENSHOTS is set:
     ``CROSSROADS_SCREENSHOTS=1 .venv/bin/pytest tests/browser``."""
     if not os.environ.get("CROSSROADS_SCREENSHOTS"):

@@ -104,9 +104,8 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
 
 def _grouped_base32(device: TOTPDevice) -> str:
     """The key as people type it into an authenticator app: base32, in groups of four."""
-    return " ".join(
-        b32encode(device.bin_key).decode().rstrip("=")[i : i + 4] for i in range(0, 32, 4)
-    )
+    key = b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
 
 @require_POST
