@@ -58,15 +58,14 @@ def require_flow(
         raise Http404
 
 
-def scope_to_agency(
-    queryset: models.QuerySet[models.Model], user: User, field: str = "agency"
-) -> models.QuerySet[models.Model]:
-    return queryset.filter(**{f"{field}_id": user.agency_id})
-
-
 def record_read(user: User, obj: models.Model) -> None:
     """Audit a read of personal data (SECURITY.md 18)."""
     audit.record(by=user, verb=f"{obj._meta.model_name}.read", obj=obj)
+
+
+def record_export(user: User, kind: str, rows: int) -> None:
+    """Audit a bulk export (SECURITY.md 18: exports are recorded)."""
+    audit.record(by=user, verb=f"{kind}.export", detail={"rows": rows})
 
 
 def record_list_read(user: User, kind: str, count: int) -> None:

@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from axes.utils import reset as axes_reset
 from django.contrib.auth import password_validation
@@ -19,7 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from crossroads.core import audit
+from crossroads.core import audit, backups
+from crossroads.core.audit_chain import ChainBreak
 from crossroads.core.models import (
     Agency,
     ApiToken,
@@ -277,6 +279,46 @@ def mfa_enrolment_confirm(*, device: TOTPDevice, token: str, by: User) -> bool:
         device.save(update_fields=["confirmed"])
         audit.record(by=by, verb="mfa.enrolment.confirm", obj=device)
     return True
+
+
+def mfa_sign_in(*, device: TOTPDevice, token: str, by: User) -> bool:
+    """Check a code for the second factor; a code at or before the last accepted one fails."""
+    with transaction.atomic():
+        accepted = bool(device.verify_token(token))  # stores the step used, refusing replays
+        audit.record(
+            by=by,
+            verb="auth.mfa.success" if accepted else "auth.mfa.failure",
+            obj=by,
+            outcome="success" if accepted else "failure",
+        )
+    return accepted
+
+
+# --- Audit chain and backups ------------------------------------------------------------------
+
+
+def audit_chain_verify(*, by: User | None) -> tuple[int, list[ChainBreak]]:
+    """Walk the whole chain; the check itself is recorded, with its result."""
+    length, breaks = audit.verify()
+    audit.record(
+        by=by,
+        verb="audit.verify",
+        outcome="failure" if breaks else "success",
+        detail={"length": length, "breaks": len(breaks)},
+    )
+    return length, breaks
+
+
+def backup_create(*, path: Path, by: User | None) -> backups.BackupResult:
+    result = backups.backup(path)
+    audit.record(by=by, verb="system.backup", detail={"bytes": result.bytes})
+    return result
+
+
+def backup_restore(*, path: Path, by: User | None) -> None:
+    """Replace the whole database with a backup; the restore is the first event after it."""
+    backups.restore(path)
+    audit.record(by=by, verb="system.restore", detail={"file": path.name})
 
 
 # --- API tokens -------------------------------------------------------------------------------

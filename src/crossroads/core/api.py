@@ -10,7 +10,7 @@ from ninja import Field, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict
 
-from crossroads.core import actions, audit, queries
+from crossroads.core import actions, queries
 from crossroads.core.models import Agency, AuditEvent, Partnership, Role, User
 
 router = Router(tags=["core"])
@@ -217,11 +217,5 @@ class VerifyOut(Schema):
 
 @router.post("/audit/verify", response=VerifyOut, url_name="audit_verify")
 def audit_verify(request: HttpRequest) -> dict[str, object]:
-    length, breaks = audit.verify()
-    audit.record(
-        by=_me(request),
-        verb="audit.verify",
-        outcome="success" if not breaks else "failure",
-        detail={"length": length, "breaks": len(breaks)},
-    )
+    length, breaks = actions.audit_chain_verify(by=_me(request))
     return {"length": length, "intact": not breaks, "breaks": [str(b) for b in breaks[:100]]}

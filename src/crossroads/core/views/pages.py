@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from crossroads.core import actions, audit, queries, ratelimit
+from crossroads.core import access, actions, queries, ratelimit
 from crossroads.core.forms import AuditFilterForm, RolesForm, StaffCreateForm, TokenCreateForm
 from crossroads.core.models import Agency, AuditEvent, User
 from crossroads.core.roles import role_book
@@ -292,13 +292,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def audit_verify(request: HttpRequest) -> HttpResponse:
-    length, breaks = audit.verify()
-    audit.record(
-        by=_me(request),
-        verb="audit.verify",
-        outcome="success" if not breaks else "failure",
-        detail={"length": length, "breaks": len(breaks)},
-    )
+    length, breaks = actions.audit_chain_verify(by=_me(request))
     return render(request, "core/_verify_result.html", {"length": length, "breaks": breaks[:20]})
 
 
@@ -315,7 +309,7 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         response["Retry-After"] = str(wait)
         return response
     _form, events = _filtered_events(request)
-    audit.record(by=user, verb="audit.export", detail={"rows": events.count()})
+    access.record_export(user, "audit", events.count())
     writer = csv.writer(_Echo())
     header: list[Any] = [
         "seq",

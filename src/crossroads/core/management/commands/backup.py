@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crossroads.core import audit, backups
+from crossroads.core import actions, backups
 
 
 class Command(BaseCommand):
@@ -20,10 +20,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            result = backups.backup(options["file"])
+            result = actions.backup_create(path=options["file"], by=None)
         except (backups.BackupError, OSError) as error:
             raise CommandError(str(error), returncode=2) from None
-        audit.record(by=None, verb="system.backup", detail={"bytes": result.bytes})
         summary = {"file": str(result.path), "engine": result.engine, "bytes": result.bytes}
         self.stdout.write(
             json.dumps(summary)

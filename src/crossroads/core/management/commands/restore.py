@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from crossroads.core import audit, backups
+from crossroads.core import actions, backups
 
 
 class Command(BaseCommand):
@@ -30,10 +30,9 @@ class Command(BaseCommand):
                 "restore replaces the whole database; add --yes to confirm.", returncode=2
             )
         try:
-            backups.restore(options["file"])
+            actions.backup_restore(path=options["file"], by=None)
         except (backups.BackupError, OSError) as error:
             raise CommandError(str(error), returncode=2) from None
-        audit.record(by=None, verb="system.restore", detail={"file": options["file"].name})
         self.stdout.write(
             json.dumps({"restored": str(options["file"])})
             if options["json"]
