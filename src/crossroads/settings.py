@@ -140,6 +140,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
+            # Keep connections, so a request does not reconnect and rerun the PRAGMAs.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
             "OPTIONS": {
                 # WAL lets readers run beside the writer; FULL makes an acknowledged commit
                 # survive power loss. IMMEDIATE takes the write lock at BEGIN, so two writers

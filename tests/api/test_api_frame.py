@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from crossroads.core import actions
-from crossroads.core.models import ApiToken, User
+from crossroads.core.models import ApiToken, AuditEvent, User
 from tests.factories import make_agency, make_user
 
 pytestmark = pytest.mark.django_db
@@ -159,3 +159,14 @@ def test_list_pages_take_a_constant_number_of_queries(
     with django_assert_max_num_queries(12):  # type: ignore[operator]
         response = Client().get("/api/v1/users?limit=50", **headers)
     assert response.json()["count"] == 31
+
+
+def test_staff_pages_come_from_the_database_and_only_shown_rows_are_audited(admin: User) -> None:
+    headers = bearer(admin)
+    for n in range(12):
+        make_user(admin.agency, "officer", username=f"paged{n:02d}")
+    page = Client().get("/api/v1/users?limit=5&offset=10", **headers).json()
+    assert page["count"] == 13
+    assert len(page["items"]) == 3
+    assert AuditEvent.objects.get(verb="user.list").detail == {"count": 3}
+    assert Client().get("/api/v1/users?limit=0", **headers).status_code == 422

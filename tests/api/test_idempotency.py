@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.test import Client
+from django.utils import timezone
 
 from crossroads.core import actions
-from crossroads.core.models import ApiToken, User
+from crossroads.core.models import ApiToken, IdempotencyRecord, User
 from tests.factories import make_agency, make_user
 
 
@@ -98,3 +102,21 @@ def test_fifty_concurrent_identical_posts_make_one_row(live_server: object) -> N
         statuses = list(pool.map(post, range(50)))
     assert statuses == [201] * 50
     assert User.objects.filter(username="concurrent.one").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_claim_abandoned_by_a_crashed_request_is_taken_over() -> None:
+    user = make_user(make_agency(), "officer")
+    _t, secret = actions.api_token_create(by=user, name="phone")
+    body = json.dumps({"name": "after crash"}).encode()
+    with time_machine.travel(timezone.now() - timedelta(minutes=5)):
+        IdempotencyRecord.objects.create(
+            user=user,
+            key="crashed",
+            method="POST",
+            path="/api/v1/tokens",
+            body_sha256=hashlib.sha256(body).hexdigest(),
+        )
+    status, _body = _post(Client(), secret, {"name": "after crash"}, "crashed")
+    assert status == 201
+    assert ApiToken.objects.filter(name="after crash").count() == 1

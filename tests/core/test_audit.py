@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from itertools import pairwise
 
 import pytest
@@ -115,3 +116,42 @@ def test_pure_chain_finds_every_single_edit() -> None:
         )
         breaks = list(find_breaks(edited, head_hash=prev, head_length=10))
         assert [b.seq for b in breaks] == [index + 1]
+
+
+def test_a_row_slipped_in_after_the_head_is_found(chain: list[AuditEvent]) -> None:
+    last = chain[-1]
+    _raw(
+        "INSERT INTO core_auditevent (at, actor_name, verb, object_type, object_id, outcome, "
+        "detail, prev_hash, hash) VALUES (%s, 'mallory', 'user.read', '', '', 'success', '{}', "
+        "%s, %s)",
+        last.at,
+        last.hash,
+        "f" * 64,
+    )
+    _length, breaks = audit.verify()
+    assert len(breaks) == 1
+    assert "without being chained" in str(breaks[0])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_verifying_while_others_append_reports_no_false_break() -> None:
+    agency = make_agency()
+    done = threading.Event()
+
+    def append_many() -> None:
+        try:
+            for n in range(150):
+                audit.record(by=None, verb="test.append", agency=agency, detail={"n": n})
+        finally:
+            done.set()
+            connection.close()
+
+    writer = threading.Thread(target=append_many)
+    writer.start()
+    results = []
+    while not done.is_set():
+        results.append(audit.verify()[1])
+    writer.join()
+    results.append(audit.verify()[1])
+    assert all(breaks == [] for breaks in results), [b for b in results if b][:1]
+    assert len(results) > 1

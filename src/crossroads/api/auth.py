@@ -41,10 +41,18 @@ def api_principal(request: HttpRequest) -> User | None:
     """The caller, as the idempotency layer needs it before the API's own auth runs."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return bearer_user(header[7:].strip())
+        return request_bearer_user(request, header[7:].strip())
     if check_csrf(request) is not None:
         return None
     return session_user(request)
+
+
+def request_bearer_user(request: HttpRequest, secret: str) -> User | None:
+    """bearer_user, looked up once per request however many layers ask."""
+    cache: dict[str, User | None] = request.__dict__.setdefault("_bearer_users", {})
+    if secret not in cache:
+        cache[secret] = bearer_user(secret)
+    return cache[secret]
 
 
 def _admit(request: HttpRequest, user: User | None) -> User | None:
@@ -66,7 +74,7 @@ def _admit(request: HttpRequest, user: User | None) -> User | None:
 
 class BearerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        return _admit(request, bearer_user(token))
+        return _admit(request, request_bearer_user(request, token))
 
 
 class SessionWithMfa(APIKeyCookie):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
 from crossroads.api.auth import api_principal
 from crossroads.core.models import IdempotencyRecord, User
@@ -20,6 +22,9 @@ from crossroads.core.problems import problem_response
 
 HEADER = "Idempotency-Key"
 WAIT_SECONDS = 30.0
+# A claim still unanswered after this long belongs to a request that died (a crash between the
+# action's commit and the stored answer); the next request with the key takes it over.
+ABANDONED_AFTER = timedelta(minutes=2)
 
 
 class IdempotencyMiddleware:
@@ -83,6 +88,9 @@ def _claim(
     while True:
         record = IdempotencyRecord.objects.filter(user=user, key=key).first()
         if record is None:  # the first one failed and let go of the key
+            return _claim(user, key, request, body_sha256)
+        if record.status_code is None and timezone.now() - record.created_at > ABANDONED_AFTER:
+            IdempotencyRecord.objects.filter(pk=record.pk, status_code__isnull=True).delete()
             return _claim(user, key, request, body_sha256)
         if record.status_code is not None or record.body_sha256 != body_sha256:
             return record

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 from pydantic import ConfigDict
 
@@ -131,10 +131,20 @@ class StaffIn(StrictIn):
     roles: list[Role] = Field(min_length=1)
 
 
-@router.get("/users", response=list[StaffOut], url_name="user_list")
-@paginate(LimitOffsetPagination)
-def user_list(request: HttpRequest) -> object:
-    return queries.staff_list_for(_me(request))
+class StaffPage(Schema):
+    count: int
+    items: list[StaffOut]
+
+
+class PageParams(Schema):
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/users", response=StaffPage, url_name="user_list")
+def user_list(request: HttpRequest, params: Query[PageParams]) -> dict[str, object]:
+    page, total = queries.staff_page_for(_me(request), offset=params.offset, limit=params.limit)
+    return {"count": total, "items": page}
 
 
 @router.post("/users", response={201: StaffOut}, url_name="user_list")

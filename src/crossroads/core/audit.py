@@ -49,8 +49,11 @@ def record(
     with transaction.atomic():
         # The head row is the chain's lock: appends are serialised, so links never fork.
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-        if head is None:
-            head = AuditChainHead.objects.create(pk=1, last_hash=GENESIS)
+        if head is None:  # the first event ever: two first writers must not both create it
+            AuditChainHead.objects.bulk_create(
+                [AuditChainHead(pk=1, last_hash=GENESIS)], ignore_conflicts=True
+            )
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
         event.prev_hash = head.last_hash
         event.hash = link_hash(chained_fields(event), event.prev_hash)
         event.save()
@@ -75,14 +78,37 @@ def chained_fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-def _stored_rows() -> Iterator[ChainRow]:
-    for event in AuditEvent.objects.order_by("seq").iterator(chunk_size=5000):
+def _stored_rows(up_to_seq: int) -> Iterator[ChainRow]:
+    events = AuditEvent.objects.filter(seq__lte=up_to_seq).order_by("seq")
+    for event in events.iterator(chunk_size=5000):
         yield ChainRow(event.seq, chained_fields(event), event.prev_hash, event.hash)
 
 
-def verify() -> tuple[int, list[ChainBreak]]:
-    """Walk the whole chain; return its length and every break found."""
+def _rows_past_the_head() -> list[ChainBreak]:
+    """Rows the head never saw were not appended through the chain.
+
+    The newest row is read before the head, so an append committing in between shows in the
+    head too and is not mistaken for a forged row.
+    """
+    newest = AuditEvent.objects.aggregate(newest=models.Max("seq"))["newest"] or 0
     head = AuditChainHead.objects.filter(pk=1).first()
-    head_hash, head_length = (head.last_hash, head.length) if head else (GENESIS, 0)
-    breaks = list(find_breaks(_stored_rows(), head_hash=head_hash, head_length=head_length))
+    if newest > (head.last_seq if head else 0):
+        return [ChainBreak(newest, "written after the chain head without being chained")]
+    return []
+
+
+def verify() -> tuple[int, list[ChainBreak]]:
+    """Walk the whole chain as the head saw it; return its length and every break found.
+
+    Appends are serialised by the head row, so sequence numbers grow in commit order: the rows up
+    to the head's last sequence are exactly its chain, and events appended while the walk runs
+    are left for the next one instead of looking like rows removed from the end.
+    """
+    head = AuditChainHead.objects.filter(pk=1).first()
+    head_hash, head_length, last_seq = (
+        (head.last_hash, head.length, head.last_seq) if head else (GENESIS, 0, 0)
+    )
+    rows = _stored_rows(last_seq)
+    breaks = list(find_breaks(rows, head_hash=head_hash, head_length=head_length))
+    breaks.extend(_rows_past_the_head())
     return head_length, breaks

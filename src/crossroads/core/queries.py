@@ -21,11 +21,15 @@ def staff_of_agency(user: User) -> QuerySet[User]:
     )
 
 
-def staff_list_for(user: User) -> list[User]:
-    """The staff list as a page shows it: personal data, so the read is audited."""
-    staff = list(staff_of_agency(user))
-    access.record_list_read(user, "user", len(staff))
-    return staff
+def staff_page_for(
+    user: User, *, offset: int = 0, limit: int | None = None
+) -> tuple[list[User], int]:
+    """One page of the staff list and the total: personal data, so the page read is audited."""
+    staff = staff_of_agency(user)
+    end = None if limit is None else offset + limit
+    page = list(staff[offset:end])
+    access.record_list_read(user, "user", len(page))
+    return page, staff.count() if limit is not None else len(page)
 
 
 def staff_member_for(user: User, staff_id: UUID) -> User:

@@ -159,7 +159,9 @@ def partnership_detail(request: HttpRequest, partnership_id: UUID) -> HttpRespon
 
 
 def user_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/user_list.html", {"staff": queries.staff_list_for(_me(request))})
+    return render(
+        request, "core/user_list.html", {"staff": queries.staff_page_for(_me(request))[0]}
+    )
 
 
 def user_create(request: HttpRequest) -> HttpResponse:
