@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 FAST_HASHER = "django.contrib.auth.hashers.MD5PasswordHasher"
 # Accounts made by the benches live only in a temporary database removed at exit.
@@ -53,6 +54,9 @@ def django_for_bench(*, fast_passwords: bool = False) -> Path:
     from django.core.management import call_command
     from django.db import connections
 
+    print(machine_line())
+    if fast_passwords:
+        print("note: accounts use the MD5 password hasher (set-up only; hashing is never timed)")
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
 
@@ -105,3 +109,17 @@ def spread(samples: Sequence[float], fmt: str = "{:.0f}") -> str:
 def fail(message: str) -> None:
     print(f"FAILED: {message}", file=sys.stderr)
     sys.exit(1)
+
+
+def bench_agency() -> Any:
+    """The police agency every bench works in, made through the real action."""
+    from crossroads.core import actions
+    from crossroads.core.models import Agency
+
+    return actions.agency_create(
+        by=None,
+        name="Bench Police",
+        short_name="BP",
+        type=Agency.Type.POLICE,
+        jurisdiction="Bench County",
+    )

@@ -37,19 +37,10 @@ def main() -> None:
     from django.test.utils import CaptureQueriesContext
 
     from crossroads.core import actions
-    from crossroads.core.models import Agency
 
-    print(_setup.machine_line())
-    print("note: accounts use the MD5 password hasher (set-up only; hashing is never timed)")
     started = time.perf_counter()
 
-    agency = actions.agency_create(
-        by=None,
-        name="Bench Police",
-        short_name="BP",
-        type=Agency.Type.POLICE,
-        jurisdiction="Bench County",
-    )
+    agency = _setup.bench_agency()
     with transaction.atomic():  # one commit for the set-up; each account still goes via actions
         admin = actions.user_create(
             by=None,

@@ -36,17 +36,9 @@ def main() -> None:
     from crossroads.core.audit_chain import ChainRow, find_breaks
     from crossroads.core.models import Agency, AuditChainHead, AuditEvent, User
 
-    print(_setup.machine_line())
-    print("note: accounts use the MD5 password hasher (set-up only; hashing is never timed)")
     started = time.perf_counter()
 
-    agency = actions.agency_create(
-        by=None,
-        name="Bench Police",
-        short_name="BP",
-        type=Agency.Type.POLICE,
-        jurisdiction="Bench County",
-    )
+    agency = _setup.bench_agency()
     user = actions.user_create(
         by=None,
         agency=agency,
