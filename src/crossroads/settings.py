@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "crossroads.core",
+    "crossroads.triage",
     "crossroads.api",
     "crossroads.demo",
 ]
