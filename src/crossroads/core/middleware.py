@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -26,6 +27,11 @@ def client_ip(request: HttpRequest) -> str | None:
     if settings.TRUST_X_FORWARDED_FOR and forwarded:
         return str(forwarded).split(",")[0].strip()
     return request.META.get("REMOTE_ADDR") or None
+
+
+def sign_in_url(request: HttpRequest) -> str:
+    """The sign-in page, coming back to where the person was."""
+    return f"{settings.LOGIN_URL_PATH}?{urlencode({'next': request.get_full_path()})}"
 
 
 class RequestContextMiddleware:
@@ -64,7 +70,7 @@ class SessionPolicyMiddleware:
         messages.info(request, "You were signed out. Please sign in again.")
         if request.path.startswith("/api/"):
             return self.get_response(request)  # the API answers 401 for the now-anonymous user
-        return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+        return redirect(sign_in_url(request))
 
 
 class AccessMatrixMiddleware:
@@ -100,7 +106,7 @@ class AccessMatrixMiddleware:
         if is_api or decision is Decision.ALLOW:
             return None  # the API's auth applies the same matrix to its own credentials
         if decision is Decision.SIGN_IN:
-            return redirect(f"{settings.LOGIN_URL_PATH}?next={request.path}")
+            return redirect(sign_in_url(request))
         if decision is Decision.SECOND_FACTOR:
             return redirect("core:mfa_verify")
         raise PermissionDenied(decision.value)
