@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "ninja",
     "crossroads.core",
     "crossroads.triage",
+    "crossroads.encounters",
     "crossroads.api",
     "crossroads.demo",
 ]

@@ -20,6 +20,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from crossroads.core import actions
 from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
 from crossroads.core.models import DataCategory, Role, User
+from crossroads.encounters import actions as call_actions
+from crossroads.triage.rules import CallFacts
 from tests.factories import (
     agency_for_role,
     make_agency,
@@ -70,6 +72,16 @@ def _partnership(stage: Stage) -> dict[str, Any]:
     return {"partnership_id": mou.pk}
 
 
+def _call(stage: Stage) -> dict[str, Any]:
+    call = call_actions.call_intake(
+        by=stage.colleague,
+        source="911",
+        initial_call_type="welfare check",
+        facts=CallFacts(behavioural_health=True),
+    )
+    return {"call_id": call.pk}
+
+
 def _colleague(stage: Stage) -> dict[str, Any]:
     return {"user_id": stage.colleague.pk}
 
@@ -96,6 +108,13 @@ CASES: dict[str, Case] = {
     "core:audit_list": Case(),
     "core:audit_verify": Case(),
     "core:audit_export": Case(),
+    "encounters:call_list": Case(),
+    "encounters:call_intake": Case(body={}),
+    "encounters:triage_preview": Case(body={"behavioural_health": "on"}),
+    "encounters:call_detail": Case(_call, scoped=True),
+    "api-v1:call_list": Case(body={}),
+    "api-v1:call_get": Case(_call, scoped=True),
+    "api-v1:triage_recommend": Case(body={"behavioural_health": True}),
     "api-v1:api-root": Case(answers=404),  # only there so ninja can reverse its prefix
     "api-v1:openapi-json": Case(),
     "api-v1:openapi-view": Case(),

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as RequestValidationError
 from crossroads.api.auth import API_AUTH
 from crossroads.core.api import router as core_router
 from crossroads.core.problems import problem_response
+from crossroads.encounters.api import router as calls_router
 
 api = NinjaAPI(
     title="Crossroads API",
@@ -26,6 +27,7 @@ api = NinjaAPI(
     auth=API_AUTH,
 )
 api.add_router("/", core_router)
+api.add_router("/", calls_router)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:

@@ -1,0 +1,49 @@
+"""Protected reads of calls: the agency's own, and those a partnership sends it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from crossroads.core import access
+from crossroads.core.models import DataCategory, User
+from crossroads.encounters.models import CallForService
+
+CATEGORY = DataCategory.CALLS_AND_ENCOUNTERS
+
+
+def calls_visible_to(user: User) -> QuerySet[CallForService]:
+    access.require_permission(user, "calls.view")
+    agencies = access.visible_agency_ids(user, CATEGORY)
+    return CallForService.objects.filter(agency_id__in=agencies).select_related(
+        "agency", "taken_by"
+    )
+
+
+def recent_calls_for(user: User, limit: int = 50) -> list[CallForService]:
+    """The newest calls the user may see; the list read is audited."""
+    calls = list(calls_visible_to(user)[:limit])
+    access.record_list_read(user, "callforservice", len(calls))
+    return calls
+
+
+def call_for(user: User, call_id: UUID) -> CallForService:
+    """A call of the user's agency or one shared with it under an MOU (audited); else 404."""
+    access.require_permission(user, "calls.view")
+    call = get_object_or_404(
+        CallForService.objects.select_related("agency", "taken_by"), pk=call_id
+    )
+    access.require_flow(user, owner_agency_id=call.agency_id, category=CATEGORY)
+    access.record_read(user, call)
+    return call
+
+
+def override_counts(user: User, days: int = 30) -> dict[str, int]:
+    """How often the agency's call-takers chose another response than triage recommended."""
+    since = timezone.now() - timedelta(days=days)
+    calls = CallForService.objects.filter(agency_id=user.agency_id, received_at__gte=since)
+    return calls.aggregate(calls=Count("pk"), overridden=Count("pk", filter=Q(overridden=True)))
