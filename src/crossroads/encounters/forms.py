@@ -69,6 +69,9 @@ class CallIntakeForm(UswdsForm):
         super().__init__(*args, **kwargs)
         responses = rule_book().responses
         self.fields["response"].choices = [("", "As recommended"), *responses.items()]
+        self.fields["available_units"].choices = [
+            (unit, responses[unit]) for unit in get_args(DispatchableUnit)
+        ]
 
     def facts(self) -> CallFacts | None:
         """The facts triage reads, once every fact field is valid (other fields may not be)."""
