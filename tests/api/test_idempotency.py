@@ -30,16 +30,68 @@ def _post(client: Client, secret: str, body: dict[str, object], key: str) -> tup
     return response.status_code, response.json()
 
 
+STAFF = {
+    "username": "replayed",
+    "email": "r@example.org",
+    "first_name": "Re",
+    "last_name": "Played",
+    "password": "a long enough passphrase",
+    "roles": ["officer"],
+}
+
+
 @pytest.mark.django_db
 def test_same_key_and_body_replays_the_first_answer() -> None:
+    admin = make_user(make_agency(), "agency_admin")
+    _t, secret = actions.api_token_create(by=admin, name="hr system")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "HTTP_IDEMPOTENCY_KEY": "hire-1"}
+    client = Client()
+    first = client.post("/api/v1/users", STAFF, content_type="application/json", **headers)
+    again = client.post("/api/v1/users", STAFF, content_type="application/json", **headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert again["Idempotent-Replayed"] == "true"
+    assert User.objects.filter(username="replayed").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_secret_is_never_kept_for_replay() -> None:
     user = make_user(make_agency(), "officer")
     _t, secret = actions.api_token_create(by=user, name="phone")
     client = Client()
-    first = _post(client, secret, {"name": "field laptop"}, "key-1")
-    again = _post(client, secret, {"name": "field laptop"}, "key-1")
-    assert first[0] == again[0] == 201
-    assert first[1] == again[1]
-    assert ApiToken.objects.filter(user=user, name="field laptop").count() == 1
+    status, created = _post(client, secret, {"name": "laptop"}, "tok-1")
+    assert status == 201
+    record = IdempotencyRecord.objects.get(key="tok-1")
+    assert created["secret"].encode() not in bytes(record.body)
+    status, problem = _post(client, secret, {"name": "laptop"}, "tok-1")
+    assert status == 409
+    assert "shown only once" in problem["detail"]
+    assert ApiToken.objects.filter(name="laptop").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_replay_checks_the_roles_of_now() -> None:
+    admin = make_user(make_agency(), "agency_admin")
+    _t, secret = actions.api_token_create(by=admin, name="hr system")
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {secret}", "HTTP_IDEMPOTENCY_KEY": "hire-2"}
+    client = Client()
+    assert (
+        client.post("/api/v1/users", STAFF, content_type="application/json", **headers).status_code
+        == 201
+    )
+    actions.user_set_roles(user=admin, roles=["auditor"], by=None, expected_version=1)
+    again = client.post("/api/v1/users", STAFF, content_type="application/json", **headers)
+    assert again.status_code == 403
+
+
+@pytest.mark.django_db
+def test_records_older_than_a_day_are_dropped() -> None:
+    user = make_user(make_agency(), "officer")
+    _t, secret = actions.api_token_create(by=user, name="phone")
+    with time_machine.travel(timezone.now() - timedelta(days=2)):
+        _post(Client(), secret, {"name": "old"}, "old-key")
+    _post(Client(), secret, {"name": "new"}, "new-key")
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new-key"]
 
 
 @pytest.mark.django_db
@@ -109,7 +161,7 @@ def test_a_claim_abandoned_by_a_crashed_request_is_taken_over() -> None:
     user = make_user(make_agency(), "officer")
     _t, secret = actions.api_token_create(by=user, name="phone")
     body = json.dumps({"name": "after crash"}).encode()
-    with time_machine.travel(timezone.now() - timedelta(minutes=5)):
+    with time_machine.travel(timezone.now() - timedelta(minutes=15)):
         IdempotencyRecord.objects.create(
             user=user,
             key="crashed",

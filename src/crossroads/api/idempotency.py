@@ -2,7 +2,8 @@
 
 The first request with a key claims it by inserting a row (a unique constraint decides who is
 first, across threads and processes); repeats wait for its answer and replay it. The same key
-with a different body is refused with 409.
+with a different body is refused with 409. An answer marked `Cache-Control: no-store` (a token's
+secret) is never kept: its repeats get 409. Records are kept for a day.
 """
 
 from __future__ import annotations
@@ -14,9 +15,11 @@ from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
+from django.urls import resolve
 from django.utils import timezone
 
 from crossroads.api.auth import api_principal
+from crossroads.core.access_matrix import Decision, matrix
 from crossroads.core.models import IdempotencyRecord, User
 from crossroads.core.problems import problem_response
 
@@ -24,7 +27,9 @@ HEADER = "Idempotency-Key"
 WAIT_SECONDS = 30.0
 # A claim still unanswered after this long belongs to a request that died (a crash between the
 # action's commit and the stored answer); the next request with the key takes it over.
-ABANDONED_AFTER = timedelta(minutes=2)
+ABANDONED_AFTER = timedelta(minutes=10)
+KEPT_FOR = timedelta(days=1)
+NOT_KEPT = "The first request with this key succeeded; its answer is shown only once."
 
 
 class IdempotencyMiddleware:
@@ -45,6 +50,8 @@ class IdempotencyMiddleware:
         if user is None:
             return self.get_response(request)  # the API answers 401 itself
         body_sha256 = hashlib.sha256(request.body).hexdigest()
+        expired = timezone.now() - KEPT_FOR
+        IdempotencyRecord.objects.filter(user=user, created_at__lt=expired).delete()
         record = _claim(user, key, request, body_sha256)
         if record is None:
             return self._first(request, user, key)
@@ -52,6 +59,8 @@ class IdempotencyMiddleware:
             return problem_response(
                 409, detail=f"This {HEADER} was already used with a different request."
             )
+        if not _still_allowed(request, user):
+            return self.get_response(request)  # the API refuses it, as for any other call
         return _replay(record)
 
     def _first(self, request: HttpRequest, user: User, key: str) -> HttpResponse:
@@ -64,10 +73,12 @@ class IdempotencyMiddleware:
             # A failure of ours is not an answer: let the client try the same key again.
             IdempotencyRecord.objects.filter(user=user, key=key).delete()
         else:
+            secret = "no-store" in response.get("Cache-Control", "")
             IdempotencyRecord.objects.filter(user=user, key=key).update(
                 status_code=response.status_code,
-                content_type=response.get("Content-Type", ""),
-                body=response.content,
+                content_type="" if secret else response.get("Content-Type", ""),
+                body=b"" if secret else response.content,
+                kept=not secret,
             )
         return response
 
@@ -99,6 +110,15 @@ def _claim(
         time.sleep(0.05)
 
 
+def _still_allowed(request: HttpRequest, user: User) -> bool:
+    """Roles may have changed since the first request: a replay passes the matrix again."""
+    match = resolve(request.path_info)
+    decision = matrix().decide(
+        match.view_name, "POST", signed_in=True, verified=True, permissions=user.permissions
+    )
+    return decision is Decision.ALLOW
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     if record.status_code is None:
         return problem_response(
@@ -106,6 +126,8 @@ def _replay(record: IdempotencyRecord) -> HttpResponse:
             detail="The first request with this key is still running.",
             headers={"Retry-After": "1"},
         )
+    if not record.kept:
+        return problem_response(409, detail=NOT_KEPT)
     response = HttpResponse(
         bytes(record.body), status=record.status_code, content_type=record.content_type
     )

@@ -4,7 +4,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import LimitOffsetPagination, paginate
@@ -182,8 +182,10 @@ def token_list(request: HttpRequest) -> object:
 
 
 @router.post("/tokens", response={201: TokenCreated}, url_name="token_list")
-def token_create(request: HttpRequest, payload: TokenIn) -> Status[Any]:
+def token_create(request: HttpRequest, payload: TokenIn, response: HttpResponse) -> Status[Any]:
     token, secret = actions.api_token_create(by=_me(request), name=payload.name)
+    # no-store: neither caches nor the idempotency layer may keep the secret.
+    response.headers["Cache-Control"] = "no-store"
     return Status(201, {**TokenOut.from_orm(token).model_dump(), "secret": secret})
 
 

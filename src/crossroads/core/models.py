@@ -231,7 +231,8 @@ class IdempotencyRecord(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True)  # null while the first is running
     content_type = models.CharField(max_length=100, blank=True)
     body = models.BinaryField(default=b"")
-    created_at = models.DateTimeField(auto_now_add=True)
+    kept = models.BooleanField(default=True, help_text="False: the answer held a secret.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="one_record_per_key")]
