@@ -176,3 +176,58 @@ def test_a_closed_account_cannot_sign_in_and_loses_its_tokens(officer: User) -> 
     signed_in_client(admin).post(f"/staff/{officer.pk}/deactivate/")
     assert _password(Client()) == 400
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+def test_a_locked_account_answers_the_same_whatever_the_password(officer: User) -> None:
+    actions.user_lock(user=officer, at=timezone.now())
+    right = Client().post(SIGN_IN, {"username": "avery", "password": PASSWORD, "acknowledge": "on"})
+    wrong = Client().post(
+        SIGN_IN, {"username": "avery", "password": "not the password!", "acknowledge": "on"}
+    )
+    assert right.status_code == wrong.status_code == 400
+    assert "locked" in right.content.decode() and "locked" in wrong.content.decode()
+    verbs = list(AuditEvent.objects.filter(actor=officer).values_list("verb", flat=True))
+    assert verbs.count("auth.password.locked") == 2
+    assert "auth.password.success" not in verbs
+
+
+def test_locking_ends_open_sessions_and_stops_tokens(officer: User) -> None:
+    client = signed_in_client(officer)
+    _token, secret = actions.api_token_create(by=officer, name="cad")
+    assert client.get("/").status_code == 200
+    actions.user_lock(user=officer, at=timezone.now())
+    assert client.get("/").status_code == 302
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+
+
+def test_a_password_typed_as_the_username_is_not_recorded() -> None:
+    Client().post(
+        SIGN_IN,
+        {"username": "Hunter2-MySecretPassphrase", "password": "x" * 12, "acknowledge": "on"},
+    )
+    event = AuditEvent.objects.get(verb="auth.password.failure")
+    assert event.actor_name == "(unknown username)"
+    assert "Hunter2" not in str(event.detail) and len(event.detail["attempt"]) == 16
+
+
+@pytest.mark.parametrize(
+    ("next_url", "lands_on"),
+    [
+        ("/account/", "/account/"),
+        ("foo", "/"),
+        ("https://evil.example/", "/"),
+        ("//evil.example/", "/"),
+    ],
+)
+def test_after_both_factors_only_a_local_path_is_followed(
+    officer: User, next_url: str, lands_on: str
+) -> None:
+    device = enrol_device(officer)
+    client = Client()
+    client.post(
+        f"{SIGN_IN}?next={next_url}",
+        {"username": "avery", "password": PASSWORD, "acknowledge": "on"},
+    )
+    response = client.post(VERIFY, {"token": current_code(device)})
+    assert response.status_code == 302
+    assert response.url == lands_on

@@ -24,7 +24,12 @@ def bearer_user(secret: str) -> User | None:
         return None
     token = (
         ApiToken.objects.select_related("user", "user__agency")
-        .filter(prefix=parts[1], revoked_at__isnull=True, user__is_active=True)
+        .filter(
+            prefix=parts[1],
+            revoked_at__isnull=True,
+            user__is_active=True,
+            user__locked_at__isnull=True,
+        )
         .first()
     )
     if token is None or not actions.token_matches(token, secret):

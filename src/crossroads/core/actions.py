@@ -235,6 +235,11 @@ def user_lock(*, user: User, at: datetime) -> User:
     return user
 
 
+def sign_in_refused_while_locked(*, user: User) -> None:
+    """A sign-in attempt on a locked account, recorded without saying if the password fit."""
+    audit.record(by=user, verb="auth.password.locked", obj=user, outcome="denied")
+
+
 def user_unlock(*, user: User, by: User | None) -> User:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(locked_at=None)

@@ -4,8 +4,10 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
+from django.contrib.auth.hashers import make_password
 from django.http import HttpRequest
 
+from crossroads.core import actions
 from crossroads.core.models import Role, User
 
 BANNER = (
@@ -65,9 +67,14 @@ class SignInForm(UswdsForm):
         username, password = data.get("username"), data.get("password")
         if not (username and password and data.get("acknowledge")):
             return data
-        self.user = authenticate(self.request, username=username, password=password)
-        if User.objects.filter(username=username, locked_at__isnull=False).exists():
+        locked = User.objects.filter(username=username, locked_at__isnull=False).first()
+        if locked is not None:
+            # The same hashing work as a real check, so the answer's timing says nothing about
+            # whether the password was right.
+            make_password(password)
+            actions.sign_in_refused_while_locked(user=locked)
             raise forms.ValidationError(LOCKED_MESSAGE, code="locked")
+        self.user = authenticate(self.request, username=username, password=password)
         if self.user is None:
             raise forms.ValidationError(
                 "That username and password do not match an active account.", code="invalid"

@@ -9,6 +9,7 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from crossroads.core import actions, audit
 from crossroads.core.models import AuditEvent, User
@@ -28,8 +29,11 @@ def _sign_in_failed(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> 
         verb="auth.password.failure",
         obj=user,
         outcome=AuditEvent.Outcome.FAILURE,
-        actor_name=attempted or "(blank)",
+        actor_name=user.username if user else "(unknown username)",
         agency=user.agency if user else None,
+        # An unknown "username" may be a password typed in the wrong box: keep only a keyed
+        # digest, enough to see the same unknown name tried again.
+        detail={} if user else {"attempt": salted_hmac("sign-in", attempted).hexdigest()[:16]},
     )
     if (
         user is not None

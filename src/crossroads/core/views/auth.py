@@ -8,7 +8,7 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -23,10 +23,12 @@ from crossroads.core.models import User
 
 
 def _next_url(request: HttpRequest) -> str:
-    target = request.GET.get("next") or request.session.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return settings.LOGIN_REDIRECT_URL_PATH
+    """Where to go after signing in: a path on this site, or home."""
+    target = request.GET.get("next") or ""
+    local = target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if local else settings.LOGIN_REDIRECT_URL_PATH
 
 
 def sign_in(request: HttpRequest) -> HttpResponse:
@@ -67,7 +69,9 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if actions.mfa_sign_in(device=device, token=form.cleaned_data["token"], by=user):
             otp_login(request, device)
-            return redirect(request.session.pop("next", settings.LOGIN_REDIRECT_URL_PATH))
+            return HttpResponseRedirect(
+                request.session.pop("next", settings.LOGIN_REDIRECT_URL_PATH)
+            )
         form.add_error("token", "That code is not valid now. Wait for the next code and try again.")
     return render(
         request, "core/mfa_verify.html", {"form": form}, status=400 if form.errors else 200
@@ -85,7 +89,9 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if actions.mfa_enrolment_confirm(device=device, token=form.cleaned_data["token"], by=user):
             otp_login(request, device)
-            return redirect(request.session.pop("next", settings.LOGIN_REDIRECT_URL_PATH))
+            return HttpResponseRedirect(
+                request.session.pop("next", settings.LOGIN_REDIRECT_URL_PATH)
+            )
         form.add_error(
             "token",
             "That code does not match. Check the clock on your phone and enter the newest code.",
