@@ -7,6 +7,9 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> None:
+    # Everything Crossroads writes (the database, backups) is for its own account only; the
+    # server and worker that `serve` starts inherit this.
+    os.umask(0o077)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "crossroads.settings")
     from django.core.management import execute_from_command_line
 

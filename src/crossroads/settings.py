@@ -58,7 +58,7 @@ if ENVIRONMENT not in {"development", "production"}:
 PRODUCTION = ENVIRONMENT == "production"
 
 DATA_DIR = Path(env_str("CROSSROADS_DATA_DIR", str(PROJECT_DIR / "var")))
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _development_secret_key() -> str:

@@ -25,6 +25,7 @@ def test_restore_brings_back_the_backup_and_nothing_after_it(
     call_command("backup", str(backup_file), "--json")
     summary = json.loads(capsys.readouterr().out)
     assert summary["bytes"] > 0 and Path(summary["file"]) == backup_file
+    assert backup_file.stat().st_mode & 0o777 == 0o600
 
     make_agency(name="After Backup PD")
     User.objects.filter(username="kept").update(first_name="Changed")

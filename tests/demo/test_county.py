@@ -58,7 +58,7 @@ def test_demo_totp_prints_codes_only_for_synthetic_accounts(
     county = build_county()
     enrol_device(county.sign_ins[0])
     call_command("demo_totp", county.sign_ins[0].username, "--json")
-    assert len(json.loads(capsys.readouterr().out)["code"]) == 6
+    assert len(json.loads(capsys.readouterr().out)["sign_in"]) == 6
     real = make_user(make_agency(), "officer")
     enrol_device(real)
     with pytest.raises(CommandError) as refused:
@@ -92,4 +92,15 @@ def test_demo_command_sets_up_once_and_keeps_the_data(tmp_path: Path) -> None:
         check=True,
     )
     assert "already holds data; keeping it" in second.stdout
-    assert (tmp_path / "crossroads.sqlite3").exists()
+    database = tmp_path / "crossroads.sqlite3"
+    assert database.stat().st_mode & 0o077 == 0, "the database is for the service account only"
+
+
+def test_the_demo_is_refused_in_production(settings: object) -> None:
+    settings.PRODUCTION = True  # type: ignore[attr-defined]
+    for command in (["demo", "--no-serve"], ["demo_totp", "anyone"]):
+        with pytest.raises(CommandError) as refused:
+            call_command(*command)
+        assert refused.value.returncode == 2
+        assert "production" in str(refused.value)
+    assert not Agency.objects.exists()

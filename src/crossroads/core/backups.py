@@ -43,6 +43,7 @@ def backup(path: Path) -> BackupResult:
         target.close()
     else:
         _run_pg(["pg_dump", "--format=custom", "--no-owner", f"--file={path}"])
+    path.chmod(0o600)  # a backup holds everything the database does
     return BackupResult(path, engine(), path.stat().st_size)
 
 

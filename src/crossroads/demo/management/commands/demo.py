@@ -7,10 +7,18 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crossroads.core.models import Agency, Role
 from crossroads.demo.county import DEFAULT_SEED, DEMO_PASSWORD, DEMO_SIGN_INS, build_county
+
+
+def refuse_in_production() -> None:
+    """The demo's accounts have a published password: never on a production system."""
+    if settings.PRODUCTION:
+        raise CommandError(
+            "the demo county is refused when CROSSROADS_ENV=production.", returncode=2
+        )
 
 
 class Command(BaseCommand):
@@ -29,6 +37,7 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        refuse_in_production()
         started = time.monotonic()
         self._step("Migrating the database")
         call_command("migrate", interactive=False, verbosity=0)
