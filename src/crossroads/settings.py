@@ -203,7 +203,7 @@ AXES_LOCKOUT_PARAMETERS = ["ip_address"]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "crossroads.core.views.auth.throttled"
 AXES_VERBOSE = False
-AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "crossroads.core.middleware.client_ip"
 
 OTP_TOTP_ISSUER = "Crossroads"
 

@@ -155,3 +155,35 @@ def test_verifying_while_others_append_reports_no_false_break() -> None:
     results.append(audit.verify()[1])
     assert all(breaks == [] for breaks in results), [b for b in results if b][:1]
     assert len(results) > 1
+
+
+@pytest.mark.parametrize(
+    ("remote", "stored"),
+    [
+        ("2001:DB8:0:0::1", "2001:db8::1"),
+        ("::ffff:192.0.2.7", "192.0.2.7"),
+        ("not an address", None),
+        ("198.51.100.4", "198.51.100.4"),
+    ],
+)
+def test_any_spelling_of_an_address_keeps_the_chain_whole(
+    db: None, remote: str, stored: str | None
+) -> None:
+    from django.test import Client
+
+    Client(REMOTE_ADDR=remote).post(
+        "/accounts/sign-in/", {"username": "nobody", "password": "x" * 12, "acknowledge": "on"}
+    )
+    event = AuditEvent.objects.get(verb="auth.password.failure")
+    assert event.source_ip == stored
+    assert audit.verify()[1] == []
+
+
+def test_behind_a_proxy_the_address_it_added_is_recorded(db: None, settings: object) -> None:
+    from django.test import Client
+
+    settings.TRUST_X_FORWARDED_FOR = True  # type: ignore[attr-defined]
+    Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.50").post(
+        "/accounts/sign-in/", {"username": "nobody", "password": "x" * 12, "acknowledge": "on"}
+    )
+    assert AuditEvent.objects.get(verb="auth.password.failure").source_ip == "203.0.113.50"

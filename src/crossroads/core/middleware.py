@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -23,10 +24,22 @@ API_NAMESPACE = "api-v1"
 
 
 def client_ip(request: HttpRequest) -> str | None:
+    """Where the request came from, in one canonical spelling (it is hashed into audit rows).
+
+    Behind a trusted proxy, the right-most X-Forwarded-For entry is the one the proxy added; the
+    entries before it are whatever the client wrote.
+    """
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
     if settings.TRUST_X_FORWARDED_FOR and forwarded:
-        return str(forwarded).split(",")[0].strip()
-    return request.META.get("REMOTE_ADDR") or None
+        raw = str(forwarded).split(",")[-1].strip()
+    else:
+        raw = str(request.META.get("REMOTE_ADDR") or "")
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return str(mapped or address)
 
 
 def sign_in_url(request: HttpRequest) -> str:
