@@ -58,7 +58,6 @@ def django_for_bench(*, fast_passwords: bool = False) -> Path:
     if fast_passwords:
         print("note: accounts use the MD5 password hasher (set-up only; hashing is never timed)")
     call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
 
     def _clean_up() -> None:
         connections.close_all()

@@ -228,12 +228,9 @@ TRUST_X_FORWARDED_FOR = env_bool("CROSSROADS_TRUST_X_FORWARDED_FOR", False)
 RATE_LIMITS = {
     "audit.export": (env_int("CROSSROADS_EXPORT_LIMIT", 5), timedelta(minutes=1)),
 }
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "crossroads_cache",
-    }
-}
+# Nothing shared lives in the cache (rate limits are counted in the database), so each process
+# keeps its own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -65,7 +65,6 @@ def test_acknowledged_writes_survive_kill_9(tmp_path: Path) -> None:
     env = {**os.environ, "CROSSROADS_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     assert _crossroads(env, "migrate", "--verbosity", "0").wait(timeout=120) == 0
-    assert _crossroads(env, "createcachetable").wait(timeout=60) == 0
     setup = _crossroads(env, "shell", "-c", SETUP)
     secret = setup.communicate(timeout=120)[0].strip().splitlines()[-1]
 

@@ -1,4 +1,8 @@
-"""Fixed-window rate limits kept in the shared cache, so every server process counts together."""
+"""Fixed-window rate limits, counted in the database so every server process counts together.
+
+The count is raised with one UPDATE ... SET count = count + 1, so parallel requests cannot both
+read the same count and slip past the limit.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,9 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import models, transaction
+
+from crossroads.core.models import RateCounter
 
 
 def retry_after(name: str, who: str) -> int | None:
@@ -15,9 +21,12 @@ def retry_after(name: str, who: str) -> int | None:
     seconds = int(window.total_seconds())
     now = time.time()
     window_start = math.floor(now / seconds) * seconds
-    key = f"ratelimit:{name}:{who}:{window_start}"
-    cache.add(key, 0, timeout=seconds + 1)
-    used = cache.incr(key)
+    key = f"{name}:{who}"
+    with transaction.atomic():
+        RateCounter.objects.filter(key=key, window_start__lt=window_start).delete()
+        counter, _ = RateCounter.objects.get_or_create(key=key, window_start=window_start)
+        RateCounter.objects.filter(pk=counter.pk).update(count=models.F("count") + 1)
+        used = RateCounter.objects.values_list("count", flat=True).get(pk=counter.pk)
     if used <= limit:
         return None
     return max(1, math.ceil(window_start + seconds - now))

@@ -41,7 +41,6 @@ class Command(BaseCommand):
         started = time.monotonic()
         self._step("Migrating the database")
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("createcachetable", verbosity=0)
         if Agency.objects.exists():
             self._step("The database already holds data; keeping it")
         else:
