@@ -7,3 +7,5 @@ urlpatterns = [
     path("", include("crossroads.encounters.urls")),
     path("", include("crossroads.core.urls")),
 ]
+
+handler404 = "crossroads.core.views.errors.not_found"

@@ -170,3 +170,20 @@ def test_staff_pages_come_from_the_database_and_only_shown_rows_are_audited(admi
     assert len(page["items"]) == 3
     assert AuditEvent.objects.get(verb="user.list").detail == {"count": 3}
     assert Client().get("/api/v1/users?limit=0", **headers).status_code == 422
+
+
+def test_an_unknown_api_route_is_a_404_problem_and_a_page_is_a_page() -> None:
+    response = Client().get("/api/v1/no-such-thing")
+    assert response.status_code == 404
+    assert response["Content-Type"] == PROBLEM
+    page = Client().get("/no-such-page/")
+    assert page.status_code == 404
+    assert b"Not found" in page.content
+
+
+def test_a_malformed_body_is_a_400_problem(admin: User) -> None:
+    response = Client().post(
+        "/api/v1/users", "{not json", content_type="application/json", **bearer(admin)
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == PROBLEM

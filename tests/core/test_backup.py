@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import subprocess
+import uuid
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from crossroads.core import audit
 from crossroads.core.models import Agency, User
@@ -64,3 +68,30 @@ def test_a_missing_backup_file_is_refused(tmp_path: Path) -> None:
         call_command("restore", str(tmp_path / "missing.backup"), "--yes")
     assert refused.value.returncode == 2
     assert "no such file" in str(refused.value)
+
+
+def test_a_dump_of_a_database_that_is_not_crossroads_is_refused(tmp_path: Path) -> None:
+    """On SQLite: a SQLite file of another program. On PostgreSQL: a pg_dump of another db."""
+    make_agency(name="Untouched PD")
+    foreign = tmp_path / "foreign.backup"
+    if connection.vendor == "sqlite":
+        with sqlite3.connect(foreign) as other:
+            other.execute("CREATE TABLE notes (body TEXT)")
+        other.close()
+    else:
+        settings_dict = connection.settings_dict
+        name = f"foreign_{uuid.uuid4().hex[:8]}"
+        base = ["-h", settings_dict["HOST"] or "localhost", "-U", settings_dict["USER"] or ""]
+        subprocess.run(["createdb", *base, name], check=True)
+        try:
+            subprocess.run(
+                ["psql", *base, "-d", name, "-qc", "CREATE TABLE notes (body text)"], check=True
+            )
+            subprocess.run(["pg_dump", *base, "-Fc", "-f", str(foreign), name], check=True)
+        finally:
+            subprocess.run(["dropdb", *base, name], check=True)
+    with pytest.raises(CommandError) as refused:
+        call_command("restore", str(foreign), "--yes")
+    assert refused.value.returncode == 2
+    assert "not a Crossroads database" in str(refused.value)
+    assert Agency.objects.filter(name="Untouched PD").exists()

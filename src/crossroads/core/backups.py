@@ -59,6 +59,7 @@ def restore(path: Path) -> None:
             source.backup(connection.connection)
         source.close()
     else:
+        _check_pg_backup(path)
         connections.close_all()
         _run_pg(
             [
@@ -98,6 +99,20 @@ def _check_sqlite_backup(path: Path) -> None:
         raise BackupError(f"{path}: the SQLite file is damaged ({ok}).")
     if "core_auditevent" not in tables:
         raise BackupError(f"{path}: a SQLite file, but not a Crossroads database.")
+
+
+def _check_pg_backup(path: Path) -> None:
+    """A pg_dump archive, and one of a Crossroads database: it holds the audit trail."""
+    tool = shutil.which("pg_restore")
+    if tool is None:
+        raise BackupError("pg_restore is not installed (Debian package postgresql-client).")
+    listing = subprocess.run(  # noqa: S603  # nosec B603
+        [tool, "--list", str(path)], capture_output=True, text=True, check=False
+    )
+    if listing.returncode != 0:
+        raise BackupError(f"{path}: unreadable pg_dump archive ({listing.stderr.strip()}).")
+    if " TABLE " not in listing.stdout or "core_auditevent" not in listing.stdout:
+        raise BackupError(f"{path}: a pg_dump archive, but not a Crossroads database.")
 
 
 def _run_pg(command: list[str], target_flag: str = "--dbname") -> None:
