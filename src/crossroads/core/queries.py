@@ -32,6 +32,20 @@ def staff_page_for(
     return page, staff.count() if limit is not None else len(page)
 
 
+def locked_staff_for(user: User) -> list[User]:
+    """Locked accounts an administrator should release; shown by name, so the read is audited."""
+    locked = list(staff_of_agency(user).filter(locked_at__isnull=False))
+    if locked:
+        access.record_list_read(user, "user", len(locked))
+    return locked
+
+
+def previous_sign_in(user: User) -> AuditEvent | None:
+    """The sign-in before this one, so a person notices one that was not theirs."""
+    signed_in = AuditEvent.objects.filter(actor=user, verb="auth.mfa.success").order_by("-seq")
+    return signed_in[1:2].first()
+
+
 def staff_member_for(user: User, staff_id: UUID) -> User:
     """A staff account of the user's own agency (the read is audited); another agency's: 404."""
     access.require_permission(user, "users.view")

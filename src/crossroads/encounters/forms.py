@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any, cast, get_args
 
 from django import forms
 
@@ -68,10 +68,10 @@ class CallIntakeForm(UswdsForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         responses = rule_book().responses
-        self.fields["response"].choices = [("", "As recommended"), *responses.items()]
-        self.fields["available_units"].choices = [
-            (unit, responses[unit]) for unit in get_args(DispatchableUnit)
-        ]
+        response = cast(forms.ChoiceField, self.fields["response"])
+        units = cast(forms.ChoiceField, self.fields["available_units"])
+        response.choices = [("", "As recommended"), *responses.items()]
+        units.choices = [(unit, responses[unit]) for unit in get_args(DispatchableUnit)]
 
     def facts(self) -> CallFacts | None:
         """The facts triage reads, once every fact field is valid (other fields may not be)."""

@@ -112,8 +112,8 @@ class RuleBook(BaseModel):
     def _responses_are_declared(self) -> RuleBook:
         known = set(self.responses)
         dispatchable = set(get_args(DispatchableUnit))
-        if unknown := (self.always_available - known):
-            raise ValueError(f"always_available names unknown responses {sorted(unknown)}")
+        if strangers := (self.always_available - known):
+            raise ValueError(f"always_available names unknown responses {sorted(strangers)}")
         if missing := (known - self.always_available - dispatchable):
             raise ValueError(f"responses {sorted(missing)} are never available")
         for rule in self.rules:

@@ -56,14 +56,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "partnerships": [
             p for p in queries.partnerships_of(user) if p.is_active_on(timezone.localdate())
         ],
-        "previous_sign_in": AuditEvent.objects.filter(actor=user, verb="auth.mfa.success")
-        .order_by("-seq")[1:2]
-        .first(),
+        "previous_sign_in": queries.previous_sign_in(user),
     }
     if user.can("users.view"):
-        staff = queries.staff_of_agency(user)
-        context["staff_count"] = staff.count()
-        context["locked"] = staff.filter(locked_at__isnull=False)
+        context["staff_count"] = queries.staff_of_agency(user).count()
+        context["locked"] = queries.locked_staff_for(user)
     if user.can("audit.view"):
         context["events_today"] = (
             queries.audit_events_of_agency(user).filter(at__date=timezone.localdate()).count()
