@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ninja",
     "crossroads.core",
+    "crossroads.screening",
     "crossroads.triage",
     "crossroads.encounters",
     "crossroads.api",

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-VERBS = ["demo", "demo_totp", "backup", "restore", "audit", "serve", "worker"]
+VERBS = ["demo", "demo_totp", "backup", "restore", "audit", "serve", "worker", "screen", "triage"]
 
 
 def crossroads(*args: str) -> subprocess.CompletedProcess[str]:
