@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from django.db import transaction
 from crossroads.core import audit
 from crossroads.core.models import Agency, Partnership, Role, User
 from crossroads.demo.county import DEMO_PASSWORD, build_county
+from crossroads.encounters.models import CallForService
 from tests.factories import enrol_device, make_agency, make_user
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +30,7 @@ class _Undo(Exception):
 def _people(seed: int) -> list[tuple[str, str, str]]:
     try:
         with transaction.atomic():
-            build_county(seed=seed)
+            build_county(seed=seed, calls_per_day=0)
             people = list(
                 User.objects.order_by("username").values_list("username", "first_name", "last_name")
             )
@@ -43,7 +45,7 @@ def test_the_same_seed_makes_the_same_county() -> None:
 
 
 def test_every_role_has_a_demo_sign_in_and_everything_is_synthetic() -> None:
-    county = build_county()
+    county = build_county(calls_per_day=0)
     assert {code for user in county.sign_ins for code in user.role_codes} == set(Role.values)
     assert all(a.is_synthetic and "(synthetic)" in a.name for a in Agency.objects.all())
     assert all(u.check_password(DEMO_PASSWORD) for u in county.sign_ins)
@@ -55,7 +57,7 @@ def test_every_role_has_a_demo_sign_in_and_everything_is_synthetic() -> None:
 def test_demo_totp_prints_codes_only_for_synthetic_accounts(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    county = build_county()
+    county = build_county(calls_per_day=0)
     enrol_device(county.sign_ins[0])
     call_command("demo_totp", county.sign_ins[0].username, "--json")
     assert len(json.loads(capsys.readouterr().out)["sign_in"]) == 6
@@ -104,3 +106,18 @@ def test_the_demo_is_refused_in_production(settings: object) -> None:
         assert refused.value.returncode == 2
         assert "production" in str(refused.value)
     assert not Agency.objects.exists()
+
+
+def test_a_month_of_calls_at_believable_rates() -> None:
+    until = datetime(2026, 11, 1, tzinfo=UTC)
+    county = build_county(until=until)
+    calls = CallForService.objects.all()
+    assert county.calls == calls.count() == 30 * 24
+    crisis_share = calls.filter(behavioural_health=True).count() / county.calls
+    assert 0.06 < crisis_share < 0.14  # about one call in ten (DOMAIN.md)
+    assert calls.filter(overridden=True).exclude(override_reason="").exists()
+    assert not calls.filter(overridden=True, override_reason="").exists()
+    assert calls.filter(received_at__gte=until).count() == 0
+    assert calls.filter(received_at__lt=until - timedelta(days=30)).count() == 0
+    assert {c.agency.short_name for c in calls.select_related("agency")} == {"Alder 911"}
+    assert audit.verify()[1] == []

@@ -9,13 +9,15 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, User
+from crossroads.demo.calls import seed_calls
 
 DEMO_PASSWORD = "alder-county-demo-2026"  # noqa: S105  (synthetic demo accounts)  # nosec B105
 DEFAULT_SEED = 2026
@@ -118,10 +120,15 @@ class County:
     agencies: dict[str, Agency] = field(default_factory=dict)
     sign_ins: list[User] = field(default_factory=list)
     staff: list[User] = field(default_factory=list)
+    calls: int = 0
 
 
 def build_county(
-    seed: int = DEFAULT_SEED, progress: Callable[[str], None] = lambda _: None
+    seed: int = DEFAULT_SEED,
+    progress: Callable[[str], None] = lambda _: None,
+    *,
+    calls_per_day: int = 24,
+    until: datetime | None = None,
 ) -> County:
     rng = random.Random(seed)  # reproducible synthetic names, not security  # nosec B311
     county = County()
@@ -150,6 +157,15 @@ def build_county(
                 county.staff.append(
                     _staff(county.agencies[key], f"{role}.{key}.{n:02d}", [role], rng)
                 )
+        progress("a month of calls")
+        dispatchers = [
+            u
+            for u in [*county.sign_ins, *county.staff]
+            if "dispatcher" in u.role_codes and u.agency == county.agencies["e911"]
+        ]
+        county.calls = seed_calls(
+            dispatchers, rng, until=until or timezone.now(), per_day=calls_per_day
+        )
     return county
 
 
