@@ -48,12 +48,18 @@ OTHER_CALL_TYPES = [
     "Assault",
     "Parking",
 ]
-OVERRIDE_REASONS = [
-    "Caller reports earlier assaults on responders at this address.",
-    "Mobile crisis team is 40 minutes out; an officer is two blocks away.",
-    "The person is known to the co-responder team; the family asked for the clinician.",
-    "Caller asked for police to attend.",
-]
+# Why a call-taker sent another response than triage recommended, by the response sent.
+OVERRIDE_REASONS = {
+    "standard_police": [
+        "Caller reports earlier assaults on responders at this address.",
+        "Mobile crisis team is 40 minutes out; an officer is two blocks away.",
+        "Caller asked for police to attend.",
+    ],
+    "cit_officer": [
+        "A CIT officer is free and knows the person from earlier calls.",
+        "The person has calmed before with a CIT officer; the family asked for one.",
+    ],
+}
 
 
 def seed_calls(
@@ -138,4 +144,4 @@ def _choice(facts: CallFacts, rng: random.Random) -> tuple[str | None, str]:
     other = "cit_officer" if primary == "standard_police" else "standard_police"
     if other not in rule_book().always_available | facts.available_units:
         return None, ""
-    return other, rng.choice(OVERRIDE_REASONS)
+    return other, rng.choice(OVERRIDE_REASONS[other])

@@ -27,11 +27,15 @@ def _recommendation(form: CallIntakeForm) -> Recommendation | None:
 
 def call_list(request: HttpRequest) -> HttpResponse:
     user = _me(request)
+    responses = rule_book().responses
     return render(
         request,
         "encounters/call_list.html",
         {
-            "calls": queries.recent_calls_for(user),
+            "rows": [
+                (call, responses.get(call.response, call.response))
+                for call in queries.recent_calls_for(user)
+            ],
             "overrides": queries.override_counts(user),
             "can_take_calls": user.can("calls.intake"),
         },
