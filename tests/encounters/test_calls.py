@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from crossroads.core.models import AuditEvent, DataCategory, User
 from crossroads.encounters import actions
 from crossroads.encounters.models import CallForService
-from crossroads.triage.rules import CallFacts
+from crossroads.triage.rules import CallFacts, rule_book
 from tests.factories import make_agency, make_partnership, make_user, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +39,7 @@ def dispatcher() -> User:
 def test_the_intake_page_shows_the_recommendation_beside_the_form(dispatcher: User) -> None:
     page = signed_in_client(dispatcher).get("/calls/new/").content.decode()
     assert 'id="recommendation"' in page
-    assert "Recommended:" in page and "version alder-default-2026.1" in page
+    assert "Recommended:" in page and f"version {rule_book().version}" in page
 
 
 def test_the_recommendation_follows_the_form(dispatcher: User) -> None:
@@ -58,12 +58,12 @@ def test_taking_a_call_records_the_triage_and_audits_it(dispatcher: User) -> Non
     assert call.number.startswith("C") and call.number.endswith("-000001")
     assert call.response == "mobile_crisis" and not call.overridden
     assert call.status == CallForService.Status.TRIAGED
-    assert call.recommendation["rule_version"] == "alder-default-2026.1"
+    assert call.recommendation["rule_version"] == rule_book().version
     event = AuditEvent.objects.get(verb="call.intake")
     assert event.detail == {
         "response": "mobile_crisis",
         "overridden": False,
-        "rule_version": "alder-default-2026.1",
+        "rule_version": rule_book().version,
     }
     assert "Elm" not in json.dumps(event.detail)
 
@@ -174,3 +174,20 @@ def test_an_officer_cannot_take_calls() -> None:
     officer = make_user(make_agency(type="police"), "officer")
     assert signed_in_client(officer).get("/calls/new/").status_code == 403
     assert signed_in_client(officer).get("/calls/").status_code == 200
+
+
+def test_a_weapon_call_cannot_be_overridden_to_no_police(dispatcher: User) -> None:
+    body = {
+        "source": "911",
+        "initial_call_type": "man with a knife",
+        "facts": {"behavioural_health": True, "weapon": "seen"},
+        "response": "mobile_crisis",
+        "override_reason": ".",
+    }
+    response = signed_in_client(dispatcher).post(
+        "/api/v1/calls", body, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "response"
+    assert "send officers" in response.json()["detail"]
+    assert not CallForService.objects.exists()

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crossroads.triage.rules import CallFacts, recommend, rule_book
+from crossroads.triage.rules import CallFacts, recommend, refusal, rule_book
 
 ALL = ["mobile_crisis", "co_responder", "cit_officer"]
 BOOK = rule_book()
@@ -148,7 +148,7 @@ SCENARIOS: list[tuple[str, dict[str, Any], str, set[str]]] = [
             "intoxication": "severe",
             "location_type": "residence",
         },
-        "crisis_line_988",
+        "standard_police",
         {"ems"},
     ),
     (
@@ -183,13 +183,13 @@ SCENARIOS: list[tuple[str, dict[str, Any], str, set[str]]] = [
         "attempt in progress, every unit free",
         {"behavioural_health": True, "suicide_risk": "attempt_in_progress", "available_units": ALL},
         "co_responder",
-        set(),
+        {"ems"},
     ),
     (
         "attempt in progress, nobody free",
         {"behavioural_health": True, "suicide_risk": "attempt_in_progress"},
         "standard_police",
-        set(),
+        {"ems"},
     ),
     (
         "attempt in progress with an overdose",
@@ -210,7 +210,7 @@ SCENARIOS: list[tuple[str, dict[str, Any], str, set[str]]] = [
             "available_units": ["cit_officer", "mobile_crisis"],
         },
         "cit_officer",
-        set(),
+        {"ems"},
     ),
     (
         "fight in progress during a crisis",
@@ -266,7 +266,7 @@ SCENARIOS: list[tuple[str, dict[str, Any], str, set[str]]] = [
             "available_units": ALL,
         },
         "cit_officer",
-        set(),
+        {"ems"},
     ),
     (
         "overdose, person unresponsive",
@@ -392,6 +392,54 @@ SCENARIOS: list[tuple[str, dict[str, Any], str, set[str]]] = [
         "ems",
         set(),
     ),
+    (
+        "a plan with the means and an overdose",
+        {
+            "behavioural_health": True,
+            "suicide_risk": "plan",
+            "means_available": True,
+            "medical_emergency": True,
+            "available_units": ALL,
+        },
+        "co_responder",
+        {"ems"},
+    ),
+    (
+        "shoplifter in crisis collapses",
+        {
+            "behavioural_health": True,
+            "crime_reported": True,
+            "medical_emergency": True,
+            "available_units": ["cit_officer"],
+        },
+        "cit_officer",
+        {"ems"},
+    ),
+    (
+        "person calls about themselves, thoughts of suicide and a gun at home",
+        {
+            "behavioural_health": True,
+            "caller_is_subject": True,
+            "suicide_risk": "ideation",
+            "means_available": True,
+            "location_type": "residence",
+            "available_units": ALL,
+        },
+        "mobile_crisis",
+        set(),
+    ),
+    (
+        "person calls about themselves, has been drinking",
+        {
+            "behavioural_health": True,
+            "caller_is_subject": True,
+            "intoxication": "suspected",
+            "location_type": "residence",
+            "available_units": ["co_responder"],
+        },
+        "co_responder",
+        set(),
+    ),
 ]
 
 
@@ -406,7 +454,7 @@ def test_scenario(facts: dict[str, Any], primary: str, also: set[str]) -> None:
 
 
 def test_the_table_is_long_enough() -> None:
-    assert len(SCENARIOS) >= 40
+    assert len(SCENARIOS) >= 48
 
 
 def test_a_passed_over_unit_is_named() -> None:
@@ -462,5 +510,32 @@ def test_a_phone_only_answer_needs_no_danger_at_all(facts: CallFacts) -> None:
     if result.primary == "crisis_line_988":
         assert facts.caller_is_subject and facts.behavioural_health
         assert facts.suicide_risk in {"none", "ideation"}
+        assert not facts.means_available and facts.intoxication == "none"
         assert not (facts.violence_in_progress or facts.medical_emergency or facts.crime_reported)
         assert facts.weapon == "none"
+
+
+IN_PERSON_WITH_HELP = {"co_responder", "mobile_crisis", "cit_officer", "standard_police"}
+
+
+@given(CALLS)
+def test_a_plan_with_the_means_always_gets_someone_in_person(facts: CallFacts) -> None:
+    result = recommend(BOOK, facts)
+    if facts.suicide_risk == "plan" and facts.means_available:
+        assert result.primary in IN_PERSON_WITH_HELP
+
+
+@given(CALLS)
+def test_an_attempt_in_progress_always_sends_ems_and_someone_in_person(facts: CallFacts) -> None:
+    result = recommend(BOOK, facts)
+    if facts.suicide_risk == "attempt_in_progress":
+        assert "ems" in result.also
+        assert result.primary in IN_PERSON_WITH_HELP
+
+
+@given(CALLS, st.sampled_from(sorted(BOOK.responses)))
+def test_no_override_can_send_danger_without_officers(facts: CallFacts, response: str) -> None:
+    problem = refusal(BOOK, facts, response)
+    danger = facts.violence_in_progress or facts.weapon != "none"
+    officers = response in {"cit_officer", "co_responder", "standard_police"}
+    assert (problem is not None) == (danger and not officers)

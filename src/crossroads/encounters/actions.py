@@ -11,7 +11,7 @@ from django.utils import timezone
 from crossroads.core import audit
 from crossroads.core.models import Agency, User
 from crossroads.encounters.models import CallForService
-from crossroads.triage.rules import CallFacts, recommend, rule_book
+from crossroads.triage.rules import CallFacts, recommend, refusal, rule_book
 
 
 def call_intake(
@@ -31,6 +31,8 @@ def call_intake(
     recommendation = recommend(book, facts)
     response = response or recommendation.primary
     _check_choice(book.responses, response, recommendation.primary, override_reason)
+    if problem := refusal(book, facts, response):
+        raise ValidationError({"response": problem})
     call = CallForService(
         agency=by.agency,
         source=source,

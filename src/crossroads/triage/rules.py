@@ -100,12 +100,22 @@ class Rule(BaseModel):
     add: str | None = None
 
 
+class OfficersRequired(BaseModel):
+    """When officers must go, whatever a call-taker chooses instead of the recommendation."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    when: Condition
+    responses: frozenset[str]
+
+
 class RuleBook(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     version: str
     responses: dict[str, str]
     always_available: frozenset[str]
+    officers_required: OfficersRequired | None = None
     rules: tuple[Rule, ...]
 
     @model_validator(mode="after")
@@ -126,6 +136,8 @@ class RuleBook(BaseModel):
                 raise ValueError(f"rule {rule.id}: its last resort must always be available")
         if len({r.id for r in self.rules}) != len(self.rules):
             raise ValueError("rule ids must be unique")
+        if self.officers_required and (odd := self.officers_required.responses - known):
+            raise ValueError(f"officers_required names unknown responses {sorted(odd)}")
         return self
 
 
@@ -171,6 +183,15 @@ def recommend(book: RuleBook, facts: CallFacts, *, book_name: str = "default") -
         rule_book=book_name,
         rule_version=book.version,
     )
+
+
+def refusal(book: RuleBook, facts: CallFacts, response: str) -> str | None:
+    """Why `response` may not be sent for this call, or None if it may."""
+    guard = book.officers_required
+    if guard and guard.when.holds(facts) and response not in guard.responses:
+        names = ", ".join(sorted(book.responses[r] for r in guard.responses))
+        return f"A weapon or violence was reported: send officers ({names})."
+    return None
 
 
 def load_rule_book(path: Path) -> RuleBook:
