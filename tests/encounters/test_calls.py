@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
@@ -191,3 +191,69 @@ def test_a_weapon_call_cannot_be_overridden_to_no_police(dispatcher: User) -> No
     assert response.json()["errors"][0]["field"] == "response"
     assert "send officers" in response.json()["detail"]
     assert not CallForService.objects.exists()
+
+
+def test_a_resubmitted_intake_form_takes_one_call(dispatcher: User) -> None:
+    client = signed_in_client(dispatcher)
+    form = {**CALL, "client_key": "1c0ffee0-0000-4000-8000-000000000001"}
+    first, again = client.post("/calls/new/", form), client.post("/calls/new/", form)
+    assert first.status_code == again.status_code == 302
+    assert first.url == again.url
+    assert CallForService.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("received_at", "message"),
+    [
+        ("2099-01-01T00:00:00Z", "in the future"),
+        ("2026-11-26T09:30:00", "Input should have timezone info"),
+    ],
+)
+def test_the_api_checks_when_a_call_was_received(
+    dispatcher: User, received_at: str, message: str
+) -> None:
+    body = {
+        "source": "911",
+        "initial_call_type": "x",
+        "received_at": received_at,
+        "facts": {"behavioural_health": False},
+    }
+    response = signed_in_client(dispatcher).post(
+        "/api/v1/calls", body, content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert "received_at" in response.json()["detail"]
+
+
+def test_the_number_follows_the_agency_year_and_outgrows_six_digits(dispatcher: User) -> None:
+    agency = dispatcher.agency  # America/New_York
+    new_year_local = datetime(2026, 1, 1, 3, 0, tzinfo=UTC)  # still 2025 in New York
+    call = actions.call_intake(
+        by=dispatcher,
+        source="911",
+        initial_call_type="noise",
+        facts=CallFacts(behavioural_health=False),
+        received_at=new_year_local,
+    )
+    assert call.number == "C25-000001"
+    CallForService.objects.filter(pk=call.pk).update(sequence=999_999)
+    later = actions.call_intake(
+        by=dispatcher,
+        source="911",
+        initial_call_type="noise",
+        facts=CallFacts(behavioural_health=False),
+        received_at=new_year_local,
+    )
+    assert later.number == "C25-1000000"
+    assert agency.time_zone == "America/New_York"
+
+
+def test_ems_sent_alongside_is_recorded(dispatcher: User) -> None:
+    call = actions.call_intake(
+        by=dispatcher,
+        source="911",
+        initial_call_type="overdose with a knife",
+        facts=CallFacts(behavioural_health=True, weapon="seen", medical_emergency=True),
+    )
+    assert (call.response, call.also_sent) == ("standard_police", ["ems"])

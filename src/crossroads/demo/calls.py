@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from crossroads.core.models import User
 from crossroads.encounters import actions
-from crossroads.triage.rules import CallFacts, recommend, rule_book
+from crossroads.triage.rules import CallFacts, recommend, refusal, rule_book
 
 BEHAVIOURAL_HEALTH_SHARE = 0.1
 OVERRIDE_SHARE = 0.1
@@ -48,17 +48,31 @@ OTHER_CALL_TYPES = [
     "Assault",
     "Parking",
 ]
-# Why a call-taker sent another response than triage recommended, by the response sent.
-OVERRIDE_REASONS = {
-    "standard_police": [
-        "Caller reports earlier assaults on responders at this address.",
-        "Mobile crisis team is 40 minutes out; an officer is two blocks away.",
-        "Caller asked for police to attend.",
-    ],
-    "cit_officer": [
-        "A CIT officer is free and knows the person from earlier calls.",
-        "The person has calmed before with a CIT officer; the family asked for one.",
-    ],
+# Why a call-taker sent another response than the one triage recommended, by what was
+# recommended: (the response sent instead, the reasons a call-taker gives for it). EMS, 988 and
+# a CIT officer are never overridden in the demo.
+OVERRIDES = {
+    "mobile_crisis": (
+        "standard_police",
+        [
+            "Mobile crisis team is 40 minutes out; an officer is two blocks away.",
+            "Caller reports earlier assaults on responders at this address.",
+        ],
+    ),
+    "co_responder": (
+        "standard_police",
+        [
+            "The co-responder team is on another call across the county.",
+            "Caller asked for police to attend.",
+        ],
+    ),
+    "standard_police": (
+        "cit_officer",
+        [
+            "A CIT officer is free and knows the person from earlier calls.",
+            "The person has calmed before with a CIT officer; the family asked for one.",
+        ],
+    ),
 }
 
 
@@ -140,8 +154,11 @@ def _choice(facts: CallFacts, rng: random.Random) -> tuple[str | None, str]:
     """Mostly the recommendation; sometimes, for a crisis call, another response and why."""
     if not facts.behavioural_health or rng.random() >= OVERRIDE_SHARE:
         return None, ""
-    primary = recommend(rule_book(), facts).primary
-    other = "cit_officer" if primary == "standard_police" else "standard_police"
-    if other not in rule_book().always_available | facts.available_units:
+    book = rule_book()
+    primary = recommend(book, facts).primary
+    if primary not in OVERRIDES:
         return None, ""
-    return other, rng.choice(OVERRIDE_REASONS[other])
+    other, reasons = OVERRIDES[primary]
+    if other not in book.always_available | facts.available_units or refusal(book, facts, other):
+        return None, ""
+    return other, rng.choice(reasons)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import AwareDatetime, ConfigDict
 
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
@@ -27,7 +27,8 @@ class CallIn(Schema):
     initial_call_type: str = Field(min_length=1, max_length=100)
     location: str = Field("", max_length=200)
     beat: str = Field("", max_length=20)
-    received_at: datetime | None = None
+    received_at: AwareDatetime | None = None
+    client_key: UUID | None = Field(None, description="The same key returns the first call.")
     facts: CallFacts
     response: str | None = Field(None, description="Omit to send the recommended response.")
     override_reason: str = Field("", max_length=2000)
@@ -48,6 +49,7 @@ class CallOut(Schema):
     facts: dict[str, Any]
     recommendation: dict[str, Any]
     response: str
+    also_sent: list[str]
     overridden: bool
     override_reason: str
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import uuid
 from typing import Any, cast, get_args
 
 from django import forms
@@ -24,6 +25,7 @@ def _choices(values: tuple[str, ...]) -> list[tuple[str, str]]:
 class CallIntakeForm(UswdsForm):
     """The call-taker's form: who called and what they know, which triage reads as it changes."""
 
+    client_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
     source = forms.ChoiceField(choices=CallForService.Source.choices, initial="911")
     initial_call_type = forms.CharField(
         max_length=100,

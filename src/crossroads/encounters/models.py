@@ -36,6 +36,11 @@ class CallForService(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="calls")
     number = models.CharField(max_length=30)
+    # The number's parts: the year in the agency's time zone and a sequence within it.
+    year = models.PositiveSmallIntegerField()
+    sequence = models.PositiveIntegerField()
+    # Set by the form or client that took the call, so a resubmitted intake finds the first one.
+    client_key = models.UUIDField(null=True, blank=True)
     source = models.CharField(max_length=30, choices=Source.choices)
     initial_call_type = models.CharField(max_length=100)
     final_call_type = models.CharField(max_length=100, blank=True)
@@ -51,6 +56,7 @@ class CallForService(models.Model):
     facts = models.JSONField()
     recommendation = models.JSONField()
     response = models.CharField(max_length=30)
+    also_sent = models.JSONField(default=list, blank=True, help_text="Responses sent alongside.")
     overridden = models.BooleanField(default=False, help_text="Another response than triage's.")
     override_reason = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
@@ -60,7 +66,13 @@ class CallForService(models.Model):
     class Meta:
         ordering = ["-received_at"]
         constraints = [
-            models.UniqueConstraint(fields=["agency", "number"], name="one_call_number_per_agency")
+            models.UniqueConstraint(fields=["agency", "number"], name="one_call_number_per_agency"),
+            models.UniqueConstraint(
+                fields=["agency", "year", "sequence"], name="one_sequence_per_agency_year"
+            ),
+            models.UniqueConstraint(
+                fields=["agency", "client_key"], name="one_call_per_client_key"
+            ),
         ]
         indexes = [models.Index(fields=["agency", "received_at"])]
 

@@ -56,6 +56,7 @@ def call_intake(request: HttpRequest) -> HttpResponse:
                 override_reason=data["override_reason"],
                 location=data["location"],
                 beat=data["beat"],
+                client_key=data["client_key"],
             )
         except ValidationError as error:
             for field, errors in error.message_dict.items():
@@ -106,5 +107,6 @@ def call_detail(request: HttpRequest, call_id: UUID) -> HttpResponse:
             "call": call,
             "response_label": responses.get(call.response, call.response),
             "recommended_label": responses.get(call.recommendation["primary"], ""),
+            "also_sent_labels": [responses.get(unit, unit) for unit in call.also_sent],
         },
     )
