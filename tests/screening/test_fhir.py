@@ -131,3 +131,34 @@ def test_import_errors_name_the_link_id(
 def test_import_refuses_other_resources() -> None:
     with pytest.raises(ScreeningInputError, match="expected a QuestionnaireResponse"):
         fhir.answers_from_response({"resourceType": "Patient"})
+
+
+@pytest.mark.parametrize("status", ["in-progress", "entered-in-error", "stopped"])
+def test_only_a_finished_screen_is_imported(status: str) -> None:
+    phq9 = catalog()["phq9"]
+    resource = copy.deepcopy(fhir.questionnaire_response(phq9, SAMPLE["phq9"]))
+    resource["status"] = status
+    with pytest.raises(ScreeningInputError, match=f"status: '{status}'"):
+        fhir.answers_from_response(resource)
+
+
+@pytest.mark.parametrize(
+    ("code", "answers", "never_asked"),
+    [
+        ("audit", [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], {"a2", "a3", "a4", "a5", "a6", "a7", "a8"}),
+        ("auditc", [0, None, None], {"a2", "a3"}),
+        ("cssrs_screener", [1, 0, None, None, None, 0], {"c3", "c4", "c5"}),
+    ],
+)
+def test_items_the_form_skipped_are_not_exported_as_answers(
+    code: str, answers: list[int | None], never_asked: set[str]
+) -> None:
+    instrument = catalog()[code]
+    resource = fhir.questionnaire_response(instrument, answers, sex="female")
+    exported = {entry["linkId"] for entry in resource["item"]}
+    assert not exported & never_asked
+    imported_instrument, imported = fhir.answers_from_response(resource, sex="female")
+    assert (
+        score(imported_instrument, imported, sex="female").total
+        == score(instrument, answers, sex="female").total
+    )

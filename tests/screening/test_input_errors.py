@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from crossroads.screening.catalog import Instrument, load_instrument
+from crossroads.screening.catalog import Instrument, catalog, load_instrument
 from crossroads.screening.scoring import ScreeningInputError, SexRequiredError, score
 
 
@@ -163,3 +163,13 @@ def test_proration_has_limits(prorated: Instrument) -> None:
     with pytest.raises(ScreeningInputError, match="critical item must be answered"):
         score(prorated, [None, 1, 1, 1])
     assert not score(prorated, [1, 1, 1, 1]).prorated
+
+
+def test_a_non_drinker_skips_the_rest_of_audit_c() -> None:
+    result = score(catalog()["auditc"], [0, None, None], sex="male")
+    assert (result.total, result.positive) == (0, False)
+
+
+def test_too_few_answers_name_the_first_missing_item() -> None:
+    with pytest.raises(ScreeningInputError, match=r"item 4 \(PHQ-9 q4\) onwards is missing"):
+        score(catalog()["phq9"], [0, 0, 0])

@@ -29,6 +29,10 @@ TOTAL_LINK_ID = "total"
 RESULT_LINK_ID = "result"
 
 
+# Only a finished screen can be scored; in-progress, stopped or entered-in-error ones cannot.
+FINISHED = frozenset({"completed", "amended"})
+
+
 def canonical_url(instrument: Instrument) -> str:
     return f"{URL_PREFIX}{instrument.code}"
 
@@ -135,10 +139,16 @@ def questionnaire_response(
     """A completed screen as a FHIR R4 QuestionnaireResponse (scored first, so invalid answers
     raise ScreeningInputError before anything is built)."""
     result = score(instrument, answers, sex=sex)
+    not_asked = {
+        index
+        for condition, indexes in instrument.plan.skip_groups
+        if not condition.holds(answers)
+        for index in indexes
+    }
     items: list[dict[str, Any]] = []
-    for item, answer in zip(instrument.items, answers, strict=True):
-        if answer is None:
-            continue  # skipped by the form's own logic
+    for index, (item, answer) in enumerate(zip(instrument.items, answers, strict=True)):
+        if answer is None or index in not_asked:
+            continue  # skipped by the form's own logic: the person was never asked
         option = next(o for o in instrument.options_of(item) if o.value == answer)
         items.append(
             {
@@ -178,6 +188,11 @@ def answers_from_response(
         QuestionnaireResponse.model_validate(dict(resource))
     except ValidationError as error:
         raise ScreeningInputError(f"not a valid FHIR QuestionnaireResponse: {error}") from None
+    if resource.get("status") not in FINISHED:
+        raise ScreeningInputError(
+            f"status: {resource.get('status')!r} is not a finished screen "
+            f"(expected one of {', '.join(sorted(FINISHED))})"
+        )
     known = catalog() if instruments is None else instruments
     reference = str(resource.get("questionnaire") or "")
     url, _, version = reference.partition("|")

@@ -66,15 +66,22 @@ class ScreenResult(NamedTuple):
         }
 
 
+def _count_problem(instrument: Instrument, given: int) -> str:
+    expected = len(instrument.items)
+    problem = f"{instrument.name}: expected {expected} answers, got {given}"
+    if given < expected:
+        first = instrument.items[given]
+        problem += f"; item {given + 1} ({instrument.name} {first.id}) onwards is missing"
+    return problem
+
+
 def score(
     instrument: Instrument, answers: Sequence[int | None], *, sex: str | None = None
 ) -> ScreenResult:
     """Score one screen; raises ScreeningInputError on answers the rule cannot score."""
     plan = instrument.plan
     if len(answers) != plan.count:
-        raise ScreeningInputError(
-            f"{instrument.name}: expected {plan.count} answers, got {len(answers)}"
-        )
+        raise ScreeningInputError(_count_problem(instrument, len(answers)))
     prorated = False
     try:
         # One C-level pass. Values that are not answers miss the dict, and so does None,
