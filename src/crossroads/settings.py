@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "crossroads.core",
     "crossroads.screening",
     "crossroads.triage",
+    "crossroads.people",
     "crossroads.encounters",
     "crossroads.api",
     "crossroads.demo",

@@ -8,6 +8,7 @@ fails this file.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -16,11 +17,13 @@ from urllib.parse import urlencode
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from crossroads.core import actions
 from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
 from crossroads.core.models import DataCategory, Role, User
 from crossroads.encounters import actions as call_actions
+from crossroads.people.actions import person_create
 from crossroads.triage.rules import CallFacts
 from tests.factories import (
     agency_for_role,
@@ -82,6 +85,21 @@ def _call(stage: Stage) -> dict[str, Any]:
     return {"call_id": call.pk}
 
 
+def _encounter(stage: Stage) -> dict[str, Any]:
+    encounter = call_actions.encounter_submit(
+        by=stage.colleague,
+        client_key=uuid.uuid4(),
+        occurred_at=timezone.now(),
+        disposition="resolved_on_scene",
+    )
+    return {"encounter_id": encounter.pk}
+
+
+def _person(stage: Stage) -> dict[str, Any]:
+    person = person_create(by=stage.colleague, given_name="Sam", family_name="Doe")
+    return {"person_id": person.pk}
+
+
 def _colleague(stage: Stage) -> dict[str, Any]:
     return {"user_id": stage.colleague.pk}
 
@@ -115,6 +133,11 @@ CASES: dict[str, Case] = {
     "api-v1:call_list": Case(body={}),
     "api-v1:call_get": Case(_call, scoped=True),
     "api-v1:triage_recommend": Case(body={"behavioural_health": True}),
+    "api-v1:encounter_list": Case(body={}),
+    "api-v1:encounter_get": Case(_encounter, scoped=True),
+    "api-v1:field_guide": Case(),
+    "api-v1:person_list": Case(body={}),
+    "api-v1:person_get": Case(_person, scoped=True),
     "api-v1:api-root": Case(answers=404),  # only there so ninja can reverse its prefix
     "api-v1:openapi-json": Case(),
     "api-v1:openapi-view": Case(),

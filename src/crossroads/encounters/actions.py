@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -13,7 +14,9 @@ from django.utils import timezone
 
 from crossroads.core import audit
 from crossroads.core.models import Agency, User
-from crossroads.encounters.models import CallForService
+from crossroads.encounters.field_guide import field_guide
+from crossroads.encounters.models import CallForService, Encounter
+from crossroads.people.models import Person
 from crossroads.triage.rules import CallFacts, recommend, refusal, rule_book
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of other systems drift a little
@@ -45,7 +48,7 @@ def call_intake(
     _check_choice(book.responses, response, recommendation.primary, override_reason)
     if problem := refusal(book, facts, response):
         raise ValidationError({"response": problem})
-    received_at = _checked_time(received_at)
+    received_at = _checked_time(received_at, "received_at")
     call = CallForService(
         agency=by.agency,
         client_key=client_key,
@@ -91,15 +94,16 @@ def _taken_with(by: User, client_key: UUID) -> CallForService | None:
     return CallForService.objects.filter(agency=by.agency, client_key=client_key).first()
 
 
-def _checked_time(received_at: datetime | None) -> datetime:
+def _checked_time(moment: datetime | None, field: str) -> datetime:
+    """A time from a client: aware, and not in the future (now if none was given)."""
     now = timezone.now()
-    if received_at is None:
+    if moment is None:
         return now
-    if timezone.is_naive(received_at):
-        raise ValidationError({"received_at": "give a time zone (for example 2026-11-26T09:30Z)."})
-    if received_at > now + FUTURE_TOLERANCE:
-        raise ValidationError({"received_at": "is in the future."})
-    return received_at
+    if timezone.is_naive(moment):
+        raise ValidationError({field: "give a time zone (for example 2026-11-26T09:30Z)."})
+    if moment > now + FUTURE_TOLERANCE:
+        raise ValidationError({field: "is in the future."})
+    return moment
 
 
 def _check_choice(responses: dict[str, str], chosen: str, recommended: str, reason: str) -> None:
@@ -126,3 +130,83 @@ def _number(call: CallForService) -> None:
     )["last"]
     call.sequence = (last or 0) + 1
     call.number = f"C{call.year % 100:02d}-{call.sequence:06d}"
+
+
+def encounter_submit(
+    *,
+    by: User,
+    client_key: UUID,
+    occurred_at: datetime,
+    disposition: str,
+    call: CallForService | None = None,
+    person: Person | None = None,
+    signs: Iterable[str] = (),
+    deescalation: Iterable[str] = (),
+    weapon_present: bool = False,
+    highest_force: str = Encounter.Force.NONE,
+    subject_injured: bool = False,
+    officer_injured: bool = False,
+    hold_legal_basis: str = "",
+    transport_destination: str = "",
+    minutes_on_scene: int | None = None,
+    custody_transfer_minutes: int | None = None,
+    narrative: str = "",
+) -> Encounter:
+    """Record an encounter. The client's key makes a retried submit return the first record.
+
+    `call` and `person` come through the access door (queries), so they are the officer's to use.
+    """
+    if earlier := Encounter.objects.filter(agency=by.agency, client_key=client_key).first():
+        return earlier
+    guide = field_guide()
+    signs, deescalation = sorted(set(signs)), sorted(set(deescalation))
+    _check_codes("signs", signs, guide.sign_codes)
+    _check_codes("deescalation", deescalation, guide.technique_codes)
+    if disposition == Encounter.Disposition.INVOLUNTARY_HOLD and not hold_legal_basis.strip():
+        raise ValidationError({"hold_legal_basis": "an involuntary hold needs its legal basis."})
+    if disposition in Encounter.TRANSPORTS and not transport_destination.strip():
+        raise ValidationError({"transport_destination": "say where the person was taken."})
+    if person is not None and person.agency_id != by.agency_id:
+        raise ValidationError({"person": "record encounters with your agency's person records."})
+    encounter = Encounter(
+        agency=by.agency,
+        call=call,
+        person=person,
+        officer=by,
+        client_key=client_key,
+        occurred_at=_checked_time(occurred_at, "occurred_at"),
+        signs=signs,
+        deescalation=deescalation,
+        weapon_present=weapon_present,
+        highest_force=highest_force,
+        subject_injured=subject_injured,
+        officer_injured=officer_injured,
+        disposition=disposition,
+        hold_legal_basis=hold_legal_basis.strip(),
+        transport_destination=transport_destination.strip(),
+        minutes_on_scene=minutes_on_scene,
+        custody_transfer_minutes=custody_transfer_minutes,
+        narrative=narrative.strip(),
+        guide_version=guide.version,
+        submitted_at=timezone.now(),
+    )
+    encounter.full_clean()
+    try:
+        with transaction.atomic():
+            encounter.save()
+            audit.record(
+                by=by,
+                verb="encounter.submit",
+                obj=encounter,
+                detail={"disposition": disposition, "highest_force": highest_force},
+            )
+    except IntegrityError:
+        if earlier := Encounter.objects.filter(agency=by.agency, client_key=client_key).first():
+            return earlier  # the same submit, retried while the first was being written
+        raise
+    return encounter
+
+
+def _check_codes(field: str, given: list[str], known: frozenset[str]) -> None:
+    if unknown := [code for code in given if code not in known]:
+        raise ValidationError({field: f"unknown codes {unknown}; see GET /api/v1/field-guide."})

@@ -1,6 +1,6 @@
 """JSON twins of the dispatcher's pages: take a call, read calls, preview triage."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +10,10 @@ from pydantic import AwareDatetime, ConfigDict
 
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
-from crossroads.encounters.models import CallForService
+from crossroads.encounters.field_guide import FieldGuide, field_guide
+from crossroads.encounters.models import CallForService, Encounter
+from crossroads.people import actions as people_actions
+from crossroads.people.queries import person_for
 from crossroads.triage.rules import CallFacts, Recommendation, recommend, rule_book
 
 router = Router(tags=["calls"])
@@ -76,3 +79,94 @@ def call_get(request: HttpRequest, call_id: UUID) -> object:
 def triage_recommend(request: HttpRequest, payload: CallFacts) -> Recommendation:
     """The recommendation for a call's facts, without recording anything."""
     return recommend(rule_book(), payload)
+
+
+class EncounterIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    client_key: UUID = Field(description="Chosen by the client; a retried submit reuses it.")
+    occurred_at: AwareDatetime
+    call: UUID | None = None
+    person: UUID | None = None
+    signs: list[str] = Field(default_factory=list, description="Codes from GET /field-guide.")
+    deescalation: list[str] = Field(default_factory=list)
+    weapon_present: bool = False
+    highest_force: Encounter.Force = Encounter.Force.NONE
+    subject_injured: bool = False
+    officer_injured: bool = False
+    disposition: Encounter.Disposition
+    hold_legal_basis: str = Field("", max_length=200)
+    transport_destination: str = Field("", max_length=200)
+    minutes_on_scene: int | None = Field(None, ge=0, le=24 * 60)
+    custody_transfer_minutes: int | None = Field(None, ge=0, le=24 * 60)
+    narrative: str = Field("", max_length=10_000)
+
+
+class EncounterOut(Schema):
+    id: UUID
+    agency: UUID = Field(alias="agency_id")
+    call: UUID | None = Field(alias="call_id")
+    person: UUID | None = Field(alias="person_id")
+    occurred_at: datetime
+    signs: list[str]
+    deescalation: list[str]
+    weapon_present: bool
+    highest_force: str
+    subject_injured: bool
+    officer_injured: bool
+    disposition: str
+    hold_legal_basis: str
+    transport_destination: str
+    minutes_on_scene: int | None
+    custody_transfer_minutes: int | None
+    narrative: str
+    guide_version: str
+
+
+@router.post("/encounters", response={201: EncounterOut}, url_name="encounter_list")
+def encounter_submit(request: HttpRequest, payload: EncounterIn) -> Status[Any]:
+    user = _me(request)
+    call = queries.call_for(user, payload.call) if payload.call else None
+    person = person_for(user, payload.person) if payload.person else None
+    encounter = actions.encounter_submit(
+        by=user, call=call, person=person, **payload.model_dump(exclude={"call", "person"})
+    )
+    return Status(201, encounter)
+
+
+@router.get("/encounters/{encounter_id}", response=EncounterOut, url_name="encounter_get")
+def encounter_get(request: HttpRequest, encounter_id: UUID) -> object:
+    return queries.encounter_for(_me(request), encounter_id)
+
+
+@router.get("/field-guide", response=FieldGuide, url_name="field_guide")
+def field_guide_get(request: HttpRequest) -> FieldGuide:
+    """The signs an officer can record, with their plain-language cues, and the techniques."""
+    return field_guide()
+
+
+class PersonIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    given_name: str = Field(min_length=1, max_length=100)
+    family_name: str = Field(min_length=1, max_length=100)
+    date_of_birth: date | None = None
+    aliases: list[str] = Field(default_factory=list, max_length=20)
+
+
+class PersonOut(Schema):
+    id: UUID
+    given_name: str
+    family_name: str
+    date_of_birth: date | None
+    aliases: list[str]
+
+
+@router.post("/people", response={201: PersonOut}, url_name="person_list")
+def person_create(request: HttpRequest, payload: PersonIn) -> Status[Any]:
+    return Status(201, people_actions.person_create(by=_me(request), **payload.model_dump()))
+
+
+@router.get("/people/{person_id}", response=PersonOut, url_name="person_get")
+def person_get(request: HttpRequest, person_id: UUID) -> object:
+    return person_for(_me(request), person_id)

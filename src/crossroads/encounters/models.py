@@ -78,3 +78,77 @@ class CallForService(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} ({self.initial_call_type})"
+
+
+class Encounter(models.Model):
+    """What happened on scene with one person (DOMAIN.md: signs, force, disposition)."""
+
+    class Disposition(models.TextChoices):
+        RESOLVED_ON_SCENE = "resolved_on_scene", "Resolved on scene"
+        REFERRED_NO_TRANSPORT = "referred_no_transport", "Referred, no transport"
+        VOLUNTARY_TRANSPORT_CRISIS_FACILITY = (
+            "voluntary_transport_crisis_facility",
+            "Voluntary transport to a crisis facility",
+        )
+        VOLUNTARY_TRANSPORT_ED = "voluntary_transport_ed", "Voluntary transport to an ED"
+        INVOLUNTARY_HOLD = "involuntary_hold", "Involuntary hold"
+        EMS_TRANSPORT = "ems_transport", "EMS transport"
+        CITATION = "citation", "Citation"
+        PRE_BOOKING_DIVERSION = "pre_booking_diversion", "Pre-booking diversion"
+        ARREST_BOOKED = "arrest_booked", "Arrest, booked"
+        UNABLE_TO_LOCATE = "unable_to_locate", "Unable to locate"
+
+    class Force(models.TextChoices):
+        NONE = "none", "None"
+        VERBAL = "verbal", "Verbal commands"
+        EMPTY_HAND = "empty_hand", "Empty hand"
+        LESS_LETHAL = "less_lethal", "Less-lethal weapon"
+        FIREARM = "firearm", "Firearm"
+
+    # Dispositions that take the person somewhere, so a destination is required.
+    TRANSPORTS = frozenset(
+        {
+            Disposition.VOLUNTARY_TRANSPORT_CRISIS_FACILITY,
+            Disposition.VOLUNTARY_TRANSPORT_ED,
+            Disposition.INVOLUNTARY_HOLD,
+            Disposition.EMS_TRANSPORT,
+        }
+    )
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="encounters")
+    call = models.ForeignKey(
+        CallForService, on_delete=models.PROTECT, null=True, blank=True, related_name="encounters"
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    client_key = models.UUIDField()
+    occurred_at = models.DateTimeField()
+    signs = models.JSONField(default=list, blank=True)
+    deescalation = models.JSONField(default=list, blank=True)
+    weapon_present = models.BooleanField(default=False)
+    highest_force = models.CharField(max_length=20, choices=Force.choices, default=Force.NONE)
+    subject_injured = models.BooleanField(default=False)
+    officer_injured = models.BooleanField(default=False)
+    disposition = models.CharField(max_length=40, choices=Disposition.choices)
+    hold_legal_basis = models.CharField(max_length=200, blank=True)
+    transport_destination = models.CharField(max_length=200, blank=True)
+    minutes_on_scene = models.PositiveIntegerField(null=True, blank=True)
+    custody_transfer_minutes = models.PositiveIntegerField(null=True, blank=True)
+    narrative = models.TextField(blank=True)
+    guide_version = models.CharField(max_length=40)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "client_key"], name="one_encounter_per_client_key"
+            )
+        ]
+        indexes = [models.Index(fields=["agency", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"encounter {self.occurred_at:%Y-%m-%d %H:%M} ({self.disposition})"

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from crossroads.core import access
 from crossroads.core.models import DataCategory, User
-from crossroads.encounters.models import CallForService
+from crossroads.encounters.models import CallForService, Encounter
 
 CATEGORY = DataCategory.CALLS_AND_ENCOUNTERS
 
@@ -47,3 +47,12 @@ def override_counts(user: User, days: int = 30) -> dict[str, int]:
     since = timezone.now() - timedelta(days=days)
     calls = CallForService.objects.filter(agency_id=user.agency_id, received_at__gte=since)
     return calls.aggregate(calls=Count("pk"), overridden=Count("pk", filter=Q(overridden=True)))
+
+
+def encounter_for(user: User, encounter_id: UUID) -> Encounter:
+    """An encounter of the user's agency or shared with it under an MOU (audited); else 404."""
+    access.require_permission(user, "encounters.view")
+    encounter = get_object_or_404(Encounter.objects.select_related("agency"), pk=encounter_id)
+    access.require_flow(user, owner_agency_id=encounter.agency_id, category=CATEGORY)
+    access.record_read(user, encounter)
+    return encounter
