@@ -32,8 +32,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	touch $@
 
 $(VENDOR)/.copied: node_modules/.package-lock.json
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/uswds $(VENDOR)/htmx
-	cp -r node_modules/@uswds/uswds/dist/{css,js,img,fonts} $(VENDOR)/uswds/
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/uswds/css $(VENDOR)/uswds/js $(VENDOR)/htmx
+	# Only what the pages load: minified files, images and fonts (no source maps, no sources).
+	cp node_modules/@uswds/uswds/dist/css/uswds.min.css $(VENDOR)/uswds/css/
+	cp node_modules/@uswds/uswds/dist/js/uswds.min.js node_modules/@uswds/uswds/dist/js/uswds-init.min.js $(VENDOR)/uswds/js/
+	cp -r node_modules/@uswds/uswds/dist/{img,fonts} $(VENDOR)/uswds/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	touch $@
 
