@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "crossroads.triage",
     "crossroads.people",
     "crossroads.encounters",
+    "crossroads.training",
     "crossroads.api",
     "crossroads.demo",
 ]

@@ -57,6 +57,7 @@ def test_an_officer_records_an_encounter_with_a_person(officer: User) -> None:
     assert event.detail == {
         "disposition": "voluntary_transport_crisis_facility",
         "highest_force": "none",
+        "screens": [],
     }
 
 

@@ -44,6 +44,9 @@ class Agency(models.Model):
     jurisdiction = models.CharField(max_length=200)
     time_zone = models.CharField(max_length=64, default="America/New_York")
     is_synthetic = models.BooleanField(default=False, help_text="Demo data, labelled as such.")
+    triage_rule_book = models.CharField(
+        max_length=60, default="default", help_text="The triage rule book its call-takers use."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -255,6 +258,34 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.window_start}: {self.count}"
+
+
+class ImportBatch(models.Model):
+    """One file loaded by an import command: what, from where, by whom, and how it went.
+
+    Imported rows point at their batch, and one audit event per batch records the import, so a
+    million rows cost one chain link rather than a million.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=30)
+    mapping = models.CharField(max_length=60, blank=True)
+    file_name = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    rows_skipped = models.PositiveIntegerField(default=0, help_text="Already imported.")
+    rows_rejected = models.PositiveIntegerField(default=0)
+    by = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import of {self.file_name}"
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):

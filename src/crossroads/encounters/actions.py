@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from typing import NamedTuple
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,11 @@ from django.utils import timezone
 from crossroads.core import audit
 from crossroads.core.models import Agency, User
 from crossroads.encounters.field_guide import field_guide
-from crossroads.encounters.models import CallForService, Encounter
+from crossroads.encounters.models import CallForService, Encounter, EncounterScreen
 from crossroads.people.models import Person
+from crossroads.screening.catalog import catalog
+from crossroads.screening.scoring import ScreeningInputError, score
+from crossroads.training.models import Certification
 from crossroads.triage.rules import CallFacts, recommend, refusal, rule_book
 
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clocks of other systems drift a little
@@ -106,6 +110,11 @@ def _checked_time(moment: datetime | None, field: str) -> datetime:
     return moment
 
 
+def _local_day(agency: Agency, moment: datetime) -> date:
+    """The calendar day of a moment where the agency is: certifications run by local dates."""
+    return moment.astimezone(ZoneInfo(agency.time_zone)).date()
+
+
 def _check_choice(responses: dict[str, str], chosen: str, recommended: str, reason: str) -> None:
     if chosen not in responses:
         raise ValidationError({"response": f"{chosen!r} is not a response: {sorted(responses)}."})
@@ -151,8 +160,11 @@ def encounter_submit(
     minutes_on_scene: int | None = None,
     custody_transfer_minutes: int | None = None,
     narrative: str = "",
+    screens: Iterable[ScreenGiven] = (),
 ) -> Encounter:
-    """Record an encounter. The client's key makes a retried submit return the first record.
+    """Record an encounter and the screens given during it, each scored now.
+
+    The client's key makes a retried submit return the first record.
 
     `call` and `person` come through the access door (queries), so they are the officer's to use.
     """
@@ -168,13 +180,18 @@ def encounter_submit(
         raise ValidationError({"transport_destination": "say where the person was taken."})
     if person is not None and person.agency_id != by.agency_id:
         raise ValidationError({"person": "record encounters with your agency's person records."})
+    occurred_at = _checked_time(occurred_at, "occurred_at")
+    scored = [_scored(index, screen) for index, screen in enumerate(screens)]
     encounter = Encounter(
         agency=by.agency,
         call=call,
         person=person,
         officer=by,
+        officer_cit_certified=bool(
+            Certification.objects.cit_certified([by.pk], _local_day(by.agency, occurred_at))
+        ),
         client_key=client_key,
-        occurred_at=_checked_time(occurred_at, "occurred_at"),
+        occurred_at=occurred_at,
         signs=signs,
         deescalation=deescalation,
         weapon_present=weapon_present,
@@ -194,17 +211,51 @@ def encounter_submit(
     try:
         with transaction.atomic():
             encounter.save()
+            for screen in scored:
+                screen.encounter = encounter
+            EncounterScreen.objects.bulk_create(scored)
             audit.record(
                 by=by,
                 verb="encounter.submit",
                 obj=encounter,
-                detail={"disposition": disposition, "highest_force": highest_force},
+                detail={
+                    "disposition": disposition,
+                    "highest_force": highest_force,
+                    "screens": [screen.instrument for screen in scored],
+                },
             )
     except IntegrityError:
         if earlier := Encounter.objects.filter(agency=by.agency, client_key=client_key).first():
             return earlier  # the same submit, retried while the first was being written
         raise
     return encounter
+
+
+class ScreenGiven(NamedTuple):
+    """A screen as the officer or clinician entered it: answers in item order."""
+
+    instrument: str
+    answers: list[int | None]
+    sex: str | None = None
+
+
+def _scored(index: int, given: ScreenGiven) -> EncounterScreen:
+    """Score a screen, or refuse it naming the screen and the item at fault."""
+    field = f"screens[{index}]"
+    instrument = catalog().get(given.instrument)
+    if instrument is None:
+        raise ValidationError({field: f"unknown instrument {given.instrument!r}."})
+    try:
+        result = score(instrument, given.answers, sex=given.sex)
+    except ScreeningInputError as error:
+        raise ValidationError({field: f"{instrument.code}: {error}"}) from error
+    return EncounterScreen(
+        instrument=instrument.code,
+        answers=list(given.answers),
+        sex=given.sex or "",
+        result=result.as_dict(),
+        positive=result.positive,
+    )
 
 
 def _check_codes(field: str, given: list[str], known: frozenset[str]) -> None:

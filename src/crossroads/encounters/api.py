@@ -1,7 +1,7 @@
 """JSON twins of the dispatcher's pages: take a call, read calls, preview triage."""
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -81,6 +81,24 @@ def triage_recommend(request: HttpRequest, payload: CallFacts) -> Recommendation
     return recommend(rule_book(), payload)
 
 
+class ScreenIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: str = Field(description="A code from `crossroads screen list`, e.g. phq9.")
+    answers: list[int | None] = Field(
+        max_length=50, description="Answer values in item order; null for a skipped item."
+    )
+    sex: Literal["female", "male"] | None = Field(None, description="For sex-specific cut-offs.")
+
+
+class ScreenOut(Schema):
+    instrument: str
+    result: dict[str, Any] = Field(description="Total, band, positive result, critical flags.")
+    answers: list[int | None] | None = Field(
+        description="Item-level answers: only for roles that may read them, else null."
+    )
+
+
 class EncounterIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
@@ -100,6 +118,7 @@ class EncounterIn(Schema):
     minutes_on_scene: int | None = Field(None, ge=0, le=24 * 60)
     custody_transfer_minutes: int | None = Field(None, ge=0, le=24 * 60)
     narrative: str = Field("", max_length=10_000)
+    screens: list[ScreenIn] = Field(default_factory=list, max_length=10)
 
 
 class EncounterOut(Schema):
@@ -121,6 +140,11 @@ class EncounterOut(Schema):
     custody_transfer_minutes: int | None
     narrative: str
     guide_version: str
+    screens: list[ScreenOut]
+
+    @staticmethod
+    def resolve_screens(obj: Encounter, context: dict[str, Any]) -> list[dict[str, Any]]:
+        return queries.screens_seen_by(context["request"].auth, obj)
 
 
 @router.post("/encounters", response={201: EncounterOut}, url_name="encounter_list")
@@ -129,7 +153,11 @@ def encounter_submit(request: HttpRequest, payload: EncounterIn) -> Status[Any]:
     call = queries.call_for(user, payload.call) if payload.call else None
     person = person_for(user, payload.person) if payload.person else None
     encounter = actions.encounter_submit(
-        by=user, call=call, person=person, **payload.model_dump(exclude={"call", "person"})
+        by=user,
+        call=call,
+        person=person,
+        screens=[actions.ScreenGiven(**screen.model_dump()) for screen in payload.screens],
+        **payload.model_dump(exclude={"call", "person", "screens"}),
     )
     return Status(201, encounter)
 

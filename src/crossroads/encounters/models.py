@@ -1,4 +1,4 @@
-"""Calls for service. Field encounters join them in a later step of issue 3."""
+"""Calls for service, the units sent to them, and the field encounters they lead to."""
 
 from __future__ import annotations
 
@@ -41,6 +41,12 @@ class CallForService(models.Model):
     sequence = models.PositiveIntegerField()
     # Set by the form or client that took the call, so a resubmitted intake finds the first one.
     client_key = models.UUIDField(null=True, blank=True)
+    # Imported history: the source system's record id, unique per agency, so a re-import adds
+    # nothing; and the import that brought it.
+    external_id = models.CharField(max_length=64, blank=True)
+    import_batch = models.ForeignKey(
+        "core.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     source = models.CharField(max_length=30, choices=Source.choices)
     initial_call_type = models.CharField(max_length=100)
     final_call_type = models.CharField(max_length=100, blank=True)
@@ -51,17 +57,35 @@ class CallForService(models.Model):
     arrived_at = models.DateTimeField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     location = models.CharField(max_length=200, blank=True)
+    precinct = models.CharField(max_length=40, blank=True)
+    sector = models.CharField(max_length=20, blank=True)
     beat = models.CharField(max_length=20, blank=True)
     # What the call-taker knew and what triage made of it (triage/rules.py), kept as given.
-    facts = models.JSONField()
-    recommendation = models.JSONField()
-    response = models.CharField(max_length=30)
+    # Imported calls carry neither: the source system did not triage with our rules.
+    facts = models.JSONField(default=dict, blank=True)
+    recommendation = models.JSONField(null=True, blank=True)
+    response = models.CharField(max_length=30, blank=True)
     also_sent = models.JSONField(default=list, blank=True, help_text="Responses sent alongside.")
     overridden = models.BooleanField(default=False, help_text="Another response than triage's.")
     override_reason = models.TextField(blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
-    taken_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    taken_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
+
+    # The workflow of DOMAIN.md. A call handled without sending anyone (a 988 transfer) goes
+    # from TRIAGED to DISPOSITIONED; one that needs no follow-up closes from DISPOSITIONED; a
+    # unit can be cleared before arriving (cancelled, unable to locate).
+    NEXT = {
+        Status.RECEIVED: (Status.TRIAGED,),
+        Status.TRIAGED: (Status.DISPATCHED, Status.DISPOSITIONED),
+        Status.DISPATCHED: (Status.ON_SCENE, Status.DISPOSITIONED),
+        Status.ON_SCENE: (Status.DISPOSITIONED,),
+        Status.DISPOSITIONED: (Status.FOLLOW_UP_QUEUED, Status.CLOSED),
+        Status.FOLLOW_UP_QUEUED: (Status.CLOSED,),
+        Status.CLOSED: (),
+    }
 
     class Meta:
         ordering = ["-received_at"]
@@ -73,11 +97,60 @@ class CallForService(models.Model):
             models.UniqueConstraint(
                 fields=["agency", "client_key"], name="one_call_per_client_key"
             ),
+            models.UniqueConstraint(
+                fields=["agency", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="one_call_per_external_id",
+            ),
         ]
         indexes = [models.Index(fields=["agency", "received_at"])]
 
     def __str__(self) -> str:
         return f"{self.number} ({self.initial_call_type})"
+
+
+class CallStatusChange(models.Model):
+    """One step of a call's workflow: to which status, when, by whom (none for imports)."""
+
+    call = models.ForeignKey(CallForService, on_delete=models.CASCADE, related_name="changes")
+    status = models.CharField(max_length=20, choices=CallForService.Status.choices)
+    at = models.DateTimeField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.status} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CallUnit(models.Model):
+    """A responder sent to a call, and whether they were CIT-certified at that moment.
+
+    The certification is copied when the unit is sent: it is what the call had, whatever the
+    officer's record says later. Imported units name the source system's officer id instead.
+    """
+
+    call = models.ForeignKey(CallForService, on_delete=models.CASCADE, related_name="units")
+    officer = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    external_officer_id = models.CharField(max_length=64, blank=True)
+    cit_certified = models.BooleanField()
+    dispatched_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["dispatched_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(officer__isnull=False) | ~models.Q(external_officer_id=""),
+                name="unit_names_its_officer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unit {self.officer_id or self.external_officer_id} (CIT: {self.cit_certified})"
 
 
 class Encounter(models.Model):
@@ -123,7 +196,12 @@ class Encounter(models.Model):
     person = models.ForeignKey(
         "people.Person", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    officer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Imported encounters have no officer account here; their unit on the call names one.
+    officer = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Whether the recording officer was CIT-certified then (issue 6 compares outcomes by it).
+    officer_cit_certified = models.BooleanField(null=True)
     client_key = models.UUIDField()
     occurred_at = models.DateTimeField()
     signs = models.JSONField(default=list, blank=True)
@@ -152,3 +230,25 @@ class Encounter(models.Model):
 
     def __str__(self) -> str:
         return f"encounter {self.occurred_at:%Y-%m-%d %H:%M} ({self.disposition})"
+
+
+class EncounterScreen(models.Model):
+    """A validated screen given during an encounter, scored when it was recorded.
+
+    `answers` are item-level: only roles holding screens.items.view read them (SECURITY.md 2).
+    Everyone who may see the encounter sees `result` (screening/scoring.py ScreenResult: total,
+    band, positive, and critical flags, which are the officer's safety information).
+    """
+
+    encounter = models.ForeignKey(Encounter, on_delete=models.CASCADE, related_name="screens")
+    instrument = models.CharField(max_length=20)
+    answers = models.JSONField()
+    sex = models.CharField(max_length=10, blank=True)
+    result = models.JSONField()
+    positive = models.BooleanField()
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} ({'positive' if self.positive else 'negative'})"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from uuid import UUID
 
+from typing import Any
+
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -56,3 +58,17 @@ def encounter_for(user: User, encounter_id: UUID) -> Encounter:
     access.require_flow(user, owner_agency_id=encounter.agency_id, category=CATEGORY)
     access.record_read(user, encounter)
     return encounter
+
+
+def screens_seen_by(user: User, encounter: Encounter) -> list[dict[str, Any]]:
+    """The encounter's screens as this user may see them. Item-level answers go only to roles
+    holding screens.items.view: police roles never receive them (SECURITY.md 2)."""
+    items = user.can("screens.items.view")
+    return [
+        {
+            "instrument": screen.instrument,
+            "result": screen.result,
+            "answers": screen.answers if items else None,
+        }
+        for screen in encounter.screens.all()
+    ]
