@@ -277,7 +277,9 @@ class ImportBatch(models.Model):
     rows_written = models.PositiveIntegerField(default=0)
     rows_skipped = models.PositiveIntegerField(default=0, help_text="Already imported.")
     rows_rejected = models.PositiveIntegerField(default=0)
-    by = models.ForeignKey("User", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from uuid import UUID
-
 from typing import Any
+from uuid import UUID
 
 from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404

@@ -45,4 +45,4 @@ class Certification(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.course} {self.issued_on}–{self.expires_on}"
+        return f"{self.course} {self.issued_on} to {self.expires_on}"

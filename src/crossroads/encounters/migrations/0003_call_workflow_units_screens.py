@@ -6,133 +6,214 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0004_triage_rule_book_import_batch'),
-        ('encounters', '0002_encounter'),
+        ("core", "0004_triage_rule_book_import_batch"),
+        ("encounters", "0002_encounter"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CallStatusChange',
+            name="CallStatusChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('received', 'Received'), ('triaged', 'Triaged'), ('dispatched', 'Dispatched'), ('on_scene', 'On scene'), ('dispositioned', 'Dispositioned'), ('follow_up_queued', 'Follow-up queued'), ('closed', 'Closed')], max_length=20)),
-                ('at', models.DateTimeField()),
-                ('note', models.CharField(blank=True, max_length=500)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received"),
+                            ("triaged", "Triaged"),
+                            ("dispatched", "Dispatched"),
+                            ("on_scene", "On scene"),
+                            ("dispositioned", "Dispositioned"),
+                            ("follow_up_queued", "Follow-up queued"),
+                            ("closed", "Closed"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("note", models.CharField(blank=True, max_length=500)),
             ],
             options={
-                'ordering': ['at', 'pk'],
+                "ordering": ["at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='CallUnit',
+            name="CallUnit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_officer_id', models.CharField(blank=True, max_length=64)),
-                ('cit_certified', models.BooleanField()),
-                ('dispatched_at', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("external_officer_id", models.CharField(blank=True, max_length=64)),
+                ("cit_certified", models.BooleanField()),
+                ("dispatched_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['dispatched_at', 'pk'],
+                "ordering": ["dispatched_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='EncounterScreen',
+            name="EncounterScreen",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instrument', models.CharField(max_length=20)),
-                ('answers', models.JSONField()),
-                ('sex', models.CharField(blank=True, max_length=10)),
-                ('result', models.JSONField()),
-                ('positive', models.BooleanField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("instrument", models.CharField(max_length=20)),
+                ("answers", models.JSONField()),
+                ("sex", models.CharField(blank=True, max_length=10)),
+                ("result", models.JSONField()),
+                ("positive", models.BooleanField()),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddField(
-            model_name='callforservice',
-            name='external_id',
+            model_name="callforservice",
+            name="external_id",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='callforservice',
-            name='import_batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='core.importbatch'),
+            model_name="callforservice",
+            name="import_batch",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="core.importbatch",
+            ),
         ),
         migrations.AddField(
-            model_name='callforservice',
-            name='precinct',
+            model_name="callforservice",
+            name="precinct",
             field=models.CharField(blank=True, max_length=40),
         ),
         migrations.AddField(
-            model_name='callforservice',
-            name='sector',
+            model_name="callforservice",
+            name="sector",
             field=models.CharField(blank=True, max_length=20),
         ),
         migrations.AddField(
-            model_name='encounter',
-            name='officer_cit_certified',
+            model_name="encounter",
+            name="officer_cit_certified",
             field=models.BooleanField(null=True),
         ),
         migrations.AlterField(
-            model_name='callforservice',
-            name='facts',
+            model_name="callforservice",
+            name="facts",
             field=models.JSONField(blank=True, default=dict),
         ),
         migrations.AlterField(
-            model_name='callforservice',
-            name='recommendation',
+            model_name="callforservice",
+            name="recommendation",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='callforservice',
-            name='response',
+            model_name="callforservice",
+            name="response",
             field=models.CharField(blank=True, max_length=30),
         ),
         migrations.AlterField(
-            model_name='callforservice',
-            name='taken_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="callforservice",
+            name="taken_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AlterField(
-            model_name='encounter',
-            name='officer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="encounter",
+            name="officer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callforservice',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('agency', 'external_id'), name='one_call_per_external_id'),
+            model_name="callforservice",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("agency", "external_id"),
+                name="one_call_per_external_id",
+            ),
         ),
         migrations.AddField(
-            model_name='callstatuschange',
-            name='by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="callstatuschange",
+            name="by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='callstatuschange',
-            name='call',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='changes', to='encounters.callforservice'),
+            model_name="callstatuschange",
+            name="call",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="changes",
+                to="encounters.callforservice",
+            ),
         ),
         migrations.AddField(
-            model_name='callunit',
-            name='call',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='units', to='encounters.callforservice'),
+            model_name="callunit",
+            name="call",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="units",
+                to="encounters.callforservice",
+            ),
         ),
         migrations.AddField(
-            model_name='callunit',
-            name='officer',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="callunit",
+            name="officer",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='encounterscreen',
-            name='encounter',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='screens', to='encounters.encounter'),
+            model_name="encounterscreen",
+            name="encounter",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="screens",
+                to="encounters.encounter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='callunit',
-            constraint=models.CheckConstraint(condition=models.Q(('officer__isnull', False), models.Q(('external_officer_id', ''), _negated=True), _connector='OR'), name='unit_names_its_officer'),
+            model_name="callunit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("officer__isnull", False),
+                    models.Q(("external_officer_id", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="unit_names_its_officer",
+            ),
         ),
     ]
