@@ -1,11 +1,12 @@
-"""Every write of calls for service."""
+"""Every write of calls for service and field encounters."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime, timedelta
+from itertools import islice
 from typing import NamedTuple
-from uuid import UUID
+from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -14,9 +15,20 @@ from django.db.models import Max
 from django.utils import timezone
 
 from crossroads.core import audit
-from crossroads.core.models import Agency, User
+from crossroads.core.models import Agency, ImportBatch, User
 from crossroads.encounters.field_guide import field_guide
-from crossroads.encounters.models import CallForService, Encounter, EncounterScreen
+from crossroads.encounters.history import (
+    HistoricCall,
+    HistoricEncounter,
+    HistoricScreen,
+    HistoricUnit,
+)
+from crossroads.encounters.models import (
+    CallForService,
+    CallUnit,
+    Encounter,
+    EncounterScreen,
+)
 from crossroads.people.models import Person
 from crossroads.screening.catalog import catalog
 from crossroads.screening.scoring import ScreeningInputError, score
@@ -261,3 +273,172 @@ def _scored(index: int, given: ScreenGiven) -> EncounterScreen:
 def _check_codes(field: str, given: list[str], known: frozenset[str]) -> None:
     if unknown := [code for code in given if code not in known]:
         raise ValidationError({field: f"unknown codes {unknown}; see GET /api/v1/field-guide."})
+
+
+def calls_import(
+    *,
+    by: User | None,
+    agency: Agency,
+    records: Iterable[HistoricCall],
+    source: ImportSource,
+    progress: Callable[[int], None] = lambda _: None,
+) -> ImportBatch:
+    """Load past calls in bulk, all or nothing, with one audit event for the whole import.
+
+    Calls whose external id the agency already has are skipped, so importing a file again adds
+    nothing. The producer has validated the records (a mapping names every bad value by line
+    and column); this writes them. `progress` gets the number of records handled so far.
+    """
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            agency=agency,
+            kind="calls",
+            mapping=source.mapping,
+            file_name=source.file_name,
+            sha256=source.sha256,
+            rows_read=source.rows_read,
+            rows_rejected=source.rows_rejected,
+            by=by,
+            started_at=timezone.now(),
+        )
+        known = set(
+            CallForService.objects.filter(agency=agency)
+            .exclude(external_id="")
+            .values_list("external_id", flat=True)
+        )
+        handled = 0
+        for chunk in _chunks(records, IMPORT_CHUNK):
+            fresh = [record for record in chunk if record.external_id not in known]
+            known.update(record.external_id for record in fresh)
+            _write_historic(agency, batch, fresh)
+            batch.rows_written += len(fresh)
+            batch.rows_skipped += len(chunk) - len(fresh)
+            handled += len(chunk)
+            progress(handled)
+        batch.finished_at = timezone.now()
+        batch.save()
+        audit.record(
+            by=by,
+            agency=agency,
+            verb="calls.import",
+            obj=batch,
+            detail={
+                "file": source.file_name,
+                "sha256": source.sha256,
+                "mapping": source.mapping,
+                "written": batch.rows_written,
+                "skipped": batch.rows_skipped,
+                "rejected": batch.rows_rejected,
+            },
+        )
+    return batch
+
+
+class ImportSource(NamedTuple):
+    """Where imported records came from, for the batch record and its audit event."""
+
+    file_name: str
+    sha256: str
+    mapping: str = ""
+    rows_read: int = 0
+    rows_rejected: int = 0
+
+
+IMPORT_CHUNK = 5_000
+
+
+def _chunks(records: Iterable[HistoricCall], size: int) -> Iterator[list[HistoricCall]]:
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _write_historic(agency: Agency, batch: ImportBatch, records: list[HistoricCall]) -> None:
+    """Insert one chunk of calls with their units, encounters and screens."""
+    calls, units, encounters, screens = [], [], [], []
+    zone = ZoneInfo(agency.time_zone)
+    for record in records:
+        call = _historic_call(agency, batch, record, zone)
+        calls.append(call)
+        units += [_historic_unit(call, unit) for unit in record.units]
+        for index, given in enumerate(record.encounters):
+            encounter = _historic_encounter(agency, call, record, index, given)
+            encounters.append(encounter)
+            screens += [_scored_historic(encounter, screen) for screen in given.screens]
+    CallForService.objects.bulk_create(calls)
+    CallUnit.objects.bulk_create(units)
+    Encounter.objects.bulk_create(encounters)
+    EncounterScreen.objects.bulk_create(screens)
+
+
+def _historic_call(
+    agency: Agency, batch: ImportBatch, record: HistoricCall, zone: ZoneInfo
+) -> CallForService:
+    return CallForService(
+        agency=agency,
+        number=record.external_id,
+        year=record.received_at.astimezone(zone).year,
+        external_id=record.external_id,
+        import_batch=batch,
+        source=record.source,
+        initial_call_type=record.initial_call_type,
+        final_call_type=record.final_call_type,
+        behavioural_health=record.behavioural_health,
+        flag_set_by=CallForService.FlagSetBy.IMPORT,
+        received_at=record.received_at,
+        dispatched_at=record.dispatched_at,
+        arrived_at=record.arrived_at,
+        cleared_at=record.cleared_at,
+        location=record.location,
+        precinct=record.precinct,
+        sector=record.sector,
+        beat=record.beat,
+        response=record.response,
+        status=record.status,
+    )
+
+
+def _historic_unit(call: CallForService, unit: HistoricUnit) -> CallUnit:
+    return CallUnit(
+        call=call,
+        officer_id=unit.officer,
+        external_officer_id=unit.external_officer_id,
+        cit_certified=unit.cit_certified,
+        dispatched_at=unit.dispatched_at,
+    )
+
+
+def _historic_encounter(
+    agency: Agency, call: CallForService, record: HistoricCall, index: int, given: HistoricEncounter
+) -> Encounter:
+    return Encounter(
+        agency=agency,
+        call=call,
+        officer_id=given.officer,
+        officer_cit_certified=given.officer_cit_certified,
+        # Derived from the source's id, so the same record always gets the same key.
+        client_key=uuid5(IMPORT_NAMESPACE, f"{agency.pk}/{record.external_id}/{index}"),
+        occurred_at=given.occurred_at,
+        signs=sorted(given.signs),
+        deescalation=sorted(given.deescalation),
+        weapon_present=given.weapon_present,
+        highest_force=given.highest_force,
+        subject_injured=given.subject_injured,
+        officer_injured=given.officer_injured,
+        disposition=given.disposition,
+        hold_legal_basis=given.hold_legal_basis,
+        transport_destination=given.transport_destination,
+        minutes_on_scene=given.minutes_on_scene,
+        custody_transfer_minutes=given.custody_transfer_minutes,
+        guide_version=field_guide().version,
+        submitted_at=given.occurred_at,
+    )
+
+
+IMPORT_NAMESPACE = UUID("6f1d3a52-9a0c-4c47-8f0e-3f0b7c2f1e64")
+
+
+def _scored_historic(encounter: Encounter, screen: HistoricScreen) -> EncounterScreen:
+    scored = _scored(0, ScreenGiven(screen.instrument, list(screen.answers), screen.sex))
+    scored.encounter = encounter
+    return scored

@@ -35,10 +35,12 @@ class CallForService(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="calls")
-    number = models.CharField(max_length=30)
-    # The number's parts: the year in the agency's time zone and a sequence within it.
+    # Ours are C26-000001; an imported call keeps the source system's id as its number.
+    number = models.CharField(max_length=64)
+    # The number's parts: the year in the agency's time zone and a sequence within it (none for
+    # imported calls).
     year = models.PositiveSmallIntegerField()
-    sequence = models.PositiveIntegerField()
+    sequence = models.PositiveIntegerField(null=True, blank=True)
     # Set by the form or client that took the call, so a resubmitted intake finds the first one.
     client_key = models.UUIDField(null=True, blank=True)
     # Imported history: the source system's record id, unique per agency, so a re-import adds
