@@ -179,6 +179,8 @@ class Encounter(models.Model):
         EMPTY_HAND = "empty_hand", "Empty hand"
         LESS_LETHAL = "less_lethal", "Less-lethal weapon"
         FIREARM = "firearm", "Firearm"
+        # Imported records often say only that force was used (Seattle's Y/N indicator).
+        UNSPECIFIED = "unspecified", "Force used, type not recorded"
 
     # Dispositions that take the person somewhere, so a destination is required.
     TRANSPORTS = frozenset(

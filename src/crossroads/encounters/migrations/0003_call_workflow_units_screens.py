@@ -149,6 +149,22 @@ class Migration(migrations.Migration):
         ),
         migrations.AlterField(
             model_name="encounter",
+            name="highest_force",
+            field=models.CharField(
+                choices=[
+                    ("none", "None"),
+                    ("verbal", "Verbal commands"),
+                    ("empty_hand", "Empty hand"),
+                    ("less_lethal", "Less-lethal weapon"),
+                    ("firearm", "Firearm"),
+                    ("unspecified", "Force used, type not recorded"),
+                ],
+                default="none",
+                max_length=20,
+            ),
+        ),
+        migrations.AlterField(
+            model_name="encounter",
             name="officer",
             field=models.ForeignKey(
                 blank=True,
