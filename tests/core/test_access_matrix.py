@@ -95,6 +95,15 @@ def _encounter(stage: Stage) -> dict[str, Any]:
     return {"encounter_id": encounter.pk}
 
 
+def _own_draft(stage: Stage) -> dict[str, Any]:
+    """A draft is its officer's alone: the actor's own (anyone else, even a colleague, gets 404)."""
+    draft = call_actions.encounter_draft_save(
+        by=stage.actor, client_key=uuid.uuid4(), data={"narrative": ["walk"]}
+    )
+    assert draft is not None
+    return {"draft_id": draft.pk}
+
+
 def _person(stage: Stage) -> dict[str, Any]:
     person = person_create(by=stage.colleague, given_name="Sam", family_name="Doe")
     return {"person_id": person.pk}
@@ -130,9 +139,18 @@ CASES: dict[str, Case] = {
     "encounters:call_intake": Case(body={}),
     "encounters:triage_preview": Case(body={"behavioural_health": "on"}),
     "encounters:call_detail": Case(_call, scoped=True),
+    "encounters:call_advance": Case(_call, body={}, scoped=True),
+    "encounters:encounter_new": Case(body={}),
+    "encounters:encounter_draft_save": Case(body={"client_key": str(uuid.uuid4())}),
+    "encounters:encounter_draft_discard": Case(_own_draft, scoped=True),
+    "encounters:screen_preview": Case(body={"instrument": "phq2", "screen-phq2-q1": "1"}),
+    "encounters:encounter_detail": Case(_encounter, scoped=True),
     "api-v1:call_list": Case(body={}),
     "api-v1:call_get": Case(_call, scoped=True),
     "api-v1:triage_recommend": Case(body={"behavioural_health": True}),
+    "api-v1:call_advance": Case(
+        _call, body={"to": "dispatched", "expected_version": 1}, scoped=True
+    ),
     "api-v1:encounter_list": Case(body={}),
     "api-v1:encounter_get": Case(_encounter, scoped=True),
     "api-v1:field_guide": Case(),

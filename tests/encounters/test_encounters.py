@@ -80,6 +80,11 @@ def test_a_retried_submit_returns_the_first_record(officer: User) -> None:
         ({"minutes_on_scene": -5}, "minutes_on_scene"),
         ({"disposition": "teleported"}, "disposition"),
         ({"mood": "calm"}, "mood"),
+        ({"highest_force": "unspecified"}, "highest_force"),
+        ({"screens": [{"instrument": "phq2", "answers": [1]}]}, "screens[0]"),
+        ({"screens": [{"instrument": "phq2", "answers": [1, 7]}]}, "screens[0]"),
+        ({"screens": [{"instrument": "vibes", "answers": [1]}]}, "screens[0]"),
+        ({"screens": [{"instrument": "auditc", "answers": [1, 1, 0]}]}, "screens[0]"),
     ],
 )
 def test_a_bad_encounter_is_refused_naming_the_field(
@@ -130,3 +135,24 @@ def test_the_field_guide_is_published_and_checked(tmp_path: Any) -> None:
     )
     with pytest.raises(ValueError, match="sign codes repeated"):
         load_field_guide(bad)
+
+
+def test_police_see_a_screens_result_but_only_clinicians_its_answers(officer: User) -> None:
+    screen = {"instrument": "phq2", "answers": [3, 2]}
+    created = _post(officer, _encounter(screens=[screen])).json()
+    assert created["screens"] == [
+        {"instrument": "phq2", "result": created["screens"][0]["result"], "answers": None}
+    ]
+    assert created["screens"][0]["result"]["total"] == 5
+    assert created["screens"][0]["result"]["positive"] is True
+    provider = make_agency(type="bh_provider")
+    make_partnership(officer.agency, provider, DataCategory.CALLS_AND_ENCOUNTERS)
+    clinician = make_user(provider, "clinician", username="clin")
+    path = f"/api/v1/encounters/{created['id']}"
+    as_clinician = signed_in_client(clinician).get(path).json()
+    as_officer = signed_in_client(officer).get(path).json()
+    assert as_clinician["screens"][0]["answers"] == [3, 2]
+    assert as_officer["screens"][0]["answers"] is None
+    assert {k: v for k, v in as_officer.items() if k != "screens"} == {
+        k: v for k, v in as_clinician.items() if k != "screens"
+    }

@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from crossroads.api.auth import API_AUTH
+from crossroads.core.actions import StaleVersion
 from crossroads.core.api import router as core_router
 from crossroads.core.problems import problem_response
 from crossroads.encounters.api import router as calls_router
@@ -61,6 +62,11 @@ def _rejected(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         f"{e['field']}: {e['message']}" if e["field"] else str(e["message"]) for e in errors
     )
     return problem_response(422, detail=detail, errors=errors)
+
+
+@api.exception_handler(StaleVersion)
+def _stale(request: HttpRequest, exc: StaleVersion) -> HttpResponse:
+    return problem_response(409, detail=str(exc))
 
 
 @api.exception_handler(AuthenticationError)

@@ -46,6 +46,16 @@ def partner_agency_ids(user: User, category: str, on: date | None = None) -> set
     return set(flows.values_list("source_id", flat=True))
 
 
+def recipient_agency_ids(user: User, category: str, on: date | None = None) -> set[UUID]:
+    """Agencies the user's agency sends `category` data to under a partnership in force."""
+    day = on or timezone.localdate()
+    active = Partnership.objects.active_on(day)
+    flows = DataFlow.objects.filter(
+        partnership__in=active, source_id=user.agency_id, category=category
+    )
+    return set(flows.values_list("recipient_id", flat=True))
+
+
 def visible_agency_ids(user: User, category: str, on: date | None = None) -> set[UUID]:
     return {user.agency_id, *partner_agency_ids(user, category, on)}
 

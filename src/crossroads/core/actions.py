@@ -61,6 +61,7 @@ def agency_create(
     time_zone: str = "America/New_York",
     part2_program: bool = False,
     is_synthetic: bool = False,
+    triage_rule_book: str = "default",
 ) -> Agency:
     agency = Agency(
         name=name,
@@ -70,6 +71,7 @@ def agency_create(
         time_zone=time_zone,
         part2_program=part2_program,
         is_synthetic=is_synthetic,
+        triage_rule_book=triage_rule_book,
     )
     _validated(agency)
     with transaction.atomic():

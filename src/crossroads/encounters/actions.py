@@ -2,31 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import NamedTuple
-from uuid import UUID, uuid5
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from crossroads.core import audit
+from crossroads.core.actions import StaleVersion
 from crossroads.core.models import Agency, ImportBatch, User
+from crossroads.encounters import bulk
 from crossroads.encounters.field_guide import field_guide
 from crossroads.encounters.history import (
     HistoricCall,
-    HistoricEncounter,
     HistoricScreen,
-    HistoricUnit,
 )
 from crossroads.encounters.models import (
     CallForService,
+    CallStatusChange,
     CallUnit,
     Encounter,
+    EncounterDraft,
     EncounterScreen,
 )
 from crossroads.people.models import Person
@@ -58,7 +61,10 @@ def call_intake(
     """
     if client_key and (earlier := _taken_with(by, client_key)):
         return earlier
-    book = rule_book()
+    try:
+        book = rule_book(by.agency.triage_rule_book)
+    except LookupError as missing:  # an agency set to a book no longer shipped
+        raise ValidationError({"agency": str(missing)}) from missing
     recommendation = recommend(book, facts)
     response = response or recommendation.primary
     _check_choice(book.responses, response, recommendation.primary, override_reason)
@@ -89,6 +95,9 @@ def call_intake(
             _number(call)
             call.full_clean()
             call.save()
+            CallStatusChange.objects.create(
+                call=call, status=call.status, at=call.received_at, by=by
+            )
             audit.record(
                 by=by,
                 verb="call.intake",
@@ -104,6 +113,93 @@ def call_intake(
             return earlier  # the same form, submitted twice at once
         raise
     return call
+
+
+def call_advance(
+    *,
+    by: User,
+    call: CallForService,
+    to: str,
+    expected_version: int,
+    at: datetime | None = None,
+    officers: Sequence[User] = (),
+    final_call_type: str = "",
+    note: str = "",
+) -> CallForService:
+    """Move a call one step along its workflow (DOMAIN.md), recording who and when.
+
+    Dispatching names the officers sent; each unit keeps whether its officer was CIT-certified
+    at that moment. Dispositioning needs the final call type: reclassification is a measure.
+    `call` comes through the access door (queries.call_for); officers through
+    queries.dispatchable_officers.
+    """
+    with transaction.atomic():
+        current = CallForService.objects.select_for_update().get(pk=call.pk)
+        if current.version != expected_version:
+            raise StaleVersion(current.version)
+        moment = _step_time(current, at)
+        _check_step(current, to, officers, final_call_type)
+        if to == CallForService.Status.DISPATCHED:
+            _send_units(current, officers, moment)
+        _stamp(current, to, moment, final_call_type)
+        current.status = to
+        current.version += 1
+        current.save()
+        CallStatusChange.objects.create(call=current, status=to, at=moment, by=by, note=note)
+        audit.record(
+            by=by,
+            verb="call.advance",
+            obj=current,
+            detail={"to": to, "units": len(officers), "final_call_type": current.final_call_type},
+        )
+    return current
+
+
+def _step_time(call: CallForService, at: datetime | None) -> datetime:
+    """When the step happened: given or now; never before the call's last step."""
+    moment = _checked_time(at, "at")
+    last = call.changes.order_by("-at").values_list("at", flat=True).first() or call.received_at
+    if moment < last:
+        raise ValidationError({"at": f"is before the call's last step ({last:%Y-%m-%d %H:%M})."})
+    return moment
+
+
+def _check_step(
+    call: CallForService, to: str, officers: Sequence[User], final_call_type: str
+) -> None:
+    allowed = CallForService.NEXT[CallForService.Status(call.status)]
+    if to not in allowed:
+        names = ", ".join(allowed) or "none: the call is closed"
+        raise ValidationError(
+            {"to": f"a {call.status} call cannot become {str(to)!r}; next steps: {names}."}
+        )
+    if to == CallForService.Status.DISPATCHED and not officers:
+        raise ValidationError({"officers": "name the officers sent."})
+    if to == CallForService.Status.DISPOSITIONED and not final_call_type.strip():
+        raise ValidationError({"final_call_type": "give the call type it turned out to be."})
+
+
+def _send_units(call: CallForService, officers: Sequence[User], moment: datetime) -> None:
+    certified = Certification.objects.cit_certified(
+        [officer.pk for officer in officers], _local_day(call.agency, moment)
+    )
+    CallUnit.objects.bulk_create(
+        CallUnit(
+            call=call, officer=officer, cit_certified=officer.pk in certified, dispatched_at=moment
+        )
+        for officer in officers
+    )
+
+
+def _stamp(call: CallForService, to: str, moment: datetime, final_call_type: str) -> None:
+    """Copy the step's time to the call's own columns, which reports read."""
+    if to == CallForService.Status.DISPATCHED:
+        call.dispatched_at = call.dispatched_at or moment
+    elif to == CallForService.Status.ON_SCENE:
+        call.arrived_at = moment
+    elif to == CallForService.Status.DISPOSITIONED:
+        call.cleared_at = moment
+        call.final_call_type = final_call_type.strip()
 
 
 def _taken_with(by: User, client_key: UUID) -> CallForService | None:
@@ -186,6 +282,10 @@ def encounter_submit(
     signs, deescalation = sorted(set(signs)), sorted(set(deescalation))
     _check_codes("signs", signs, guide.sign_codes)
     _check_codes("deescalation", deescalation, guide.technique_codes)
+    if highest_force == Encounter.Force.UNSPECIFIED:
+        raise ValidationError(
+            {"highest_force": "say which force was used (unspecified is for imports)."}
+        )
     if disposition == Encounter.Disposition.INVOLUNTARY_HOLD and not hold_legal_basis.strip():
         raise ValidationError({"hold_legal_basis": "an involuntary hold needs its legal basis."})
     if disposition in Encounter.TRANSPORTS and not transport_destination.strip():
@@ -226,6 +326,8 @@ def encounter_submit(
             for screen in scored:
                 screen.encounter = encounter
             EncounterScreen.objects.bulk_create(scored)
+            # The officer's autosaved form is now the record (ADR 0010).
+            EncounterDraft.objects.filter(officer=by, client_key=client_key).delete()
             audit.record(
                 by=by,
                 verb="encounter.submit",
@@ -282,12 +384,16 @@ def calls_import(
     records: Iterable[HistoricCall],
     source: ImportSource,
     progress: Callable[[int], None] = lambda _: None,
+    tally: Callable[[], tuple[int, int]] | None = None,
 ) -> ImportBatch:
     """Load past calls in bulk, all or nothing, with one audit event for the whole import.
 
     Calls whose external id the agency already has are skipped, so importing a file again adds
     nothing. The producer has validated the records (a mapping names every bad value by line
     and column); this writes them. `progress` gets the number of records handled so far.
+    A producer that learns how many rows it read and rejected only as it goes (a file streamed
+    through a mapping) passes `tally`, asked once the records are consumed; an exception raised
+    by the records' iterator undoes the whole import.
     """
     with transaction.atomic():
         batch = ImportBatch.objects.create(
@@ -307,14 +413,26 @@ def calls_import(
             .values_list("external_id", flat=True)
         )
         handled = 0
-        for chunk in _chunks(records, IMPORT_CHUNK):
-            fresh = [record for record in chunk if record.external_id not in known]
-            known.update(record.external_id for record in fresh)
-            _write_historic(agency, batch, fresh)
-            batch.rows_written += len(fresh)
-            batch.rows_skipped += len(chunk) - len(fresh)
-            handled += len(chunk)
-            progress(handled)
+        with bulk.HistoricWriter(
+            agency=agency,
+            batch=batch,
+            guide_version=field_guide().version,
+            connection=connection,
+            scored=_scored_historic,
+        ) as writer:
+            for chunk in _chunks(records, IMPORT_CHUNK):
+                fresh = []
+                for record in chunk:
+                    if record.external_id not in known:
+                        known.add(record.external_id)  # also a repeat within the records
+                        fresh.append(record)
+                writer.write(fresh)
+                batch.rows_written += len(fresh)
+                batch.rows_skipped += len(chunk) - len(fresh)
+                handled += len(chunk)
+                progress(handled)
+        if tally is not None:
+            batch.rows_read, batch.rows_rejected = tally()
         batch.finished_at = timezone.now()
         batch.save()
         audit.record(
@@ -344,7 +462,9 @@ class ImportSource(NamedTuple):
     rows_rejected: int = 0
 
 
-IMPORT_CHUNK = 5_000
+# Records written per round trip; measured (bench_import_calls.py) to be past the point where
+# larger chunks still help, and small enough that a chunk's rows are a few tens of MB at most.
+IMPORT_CHUNK = 10_000
 
 
 def _chunks(records: Iterable[HistoricCall], size: int) -> Iterator[list[HistoricCall]]:
@@ -353,92 +473,82 @@ def _chunks(records: Iterable[HistoricCall], size: int) -> Iterator[list[Histori
         yield chunk
 
 
-def _write_historic(agency: Agency, batch: ImportBatch, records: list[HistoricCall]) -> None:
-    """Insert one chunk of calls with their units, encounters and screens."""
-    calls, units, encounters, screens = [], [], [], []
-    zone = ZoneInfo(agency.time_zone)
-    for record in records:
-        call = _historic_call(agency, batch, record, zone)
-        calls.append(call)
-        units += [_historic_unit(call, unit) for unit in record.units]
-        for index, given in enumerate(record.encounters):
-            encounter = _historic_encounter(agency, call, record, index, given)
-            encounters.append(encounter)
-            screens += [_scored_historic(encounter, screen) for screen in given.screens]
-    CallForService.objects.bulk_create(calls)
-    CallUnit.objects.bulk_create(units)
-    Encounter.objects.bulk_create(encounters)
-    EncounterScreen.objects.bulk_create(screens)
-
-
-def _historic_call(
-    agency: Agency, batch: ImportBatch, record: HistoricCall, zone: ZoneInfo
-) -> CallForService:
-    return CallForService(
-        agency=agency,
-        number=record.external_id,
-        year=record.received_at.astimezone(zone).year,
-        external_id=record.external_id,
-        import_batch=batch,
-        source=record.source,
-        initial_call_type=record.initial_call_type,
-        final_call_type=record.final_call_type,
-        behavioural_health=record.behavioural_health,
-        flag_set_by=CallForService.FlagSetBy.IMPORT,
-        received_at=record.received_at,
-        dispatched_at=record.dispatched_at,
-        arrived_at=record.arrived_at,
-        cleared_at=record.cleared_at,
-        location=record.location,
-        precinct=record.precinct,
-        sector=record.sector,
-        beat=record.beat,
-        response=record.response,
-        status=record.status,
-    )
-
-
-def _historic_unit(call: CallForService, unit: HistoricUnit) -> CallUnit:
-    return CallUnit(
-        call=call,
-        officer_id=unit.officer,
-        external_officer_id=unit.external_officer_id,
-        cit_certified=unit.cit_certified,
-        dispatched_at=unit.dispatched_at,
-    )
-
-
-def _historic_encounter(
-    agency: Agency, call: CallForService, record: HistoricCall, index: int, given: HistoricEncounter
-) -> Encounter:
-    return Encounter(
-        agency=agency,
-        call=call,
-        officer_id=given.officer,
-        officer_cit_certified=given.officer_cit_certified,
-        # Derived from the source's id, so the same record always gets the same key.
-        client_key=uuid5(IMPORT_NAMESPACE, f"{agency.pk}/{record.external_id}/{index}"),
-        occurred_at=given.occurred_at,
-        signs=sorted(given.signs),
-        deescalation=sorted(given.deescalation),
-        weapon_present=given.weapon_present,
-        highest_force=given.highest_force,
-        subject_injured=given.subject_injured,
-        officer_injured=given.officer_injured,
-        disposition=given.disposition,
-        hold_legal_basis=given.hold_legal_basis,
-        transport_destination=given.transport_destination,
-        minutes_on_scene=given.minutes_on_scene,
-        custody_transfer_minutes=given.custody_transfer_minutes,
-        guide_version=field_guide().version,
-        submitted_at=given.occurred_at,
-    )
-
-
-IMPORT_NAMESPACE = UUID("6f1d3a52-9a0c-4c47-8f0e-3f0b7c2f1e64")
-
-
-def _scored_historic(encounter: Encounter, screen: HistoricScreen) -> EncounterScreen:
+def _scored_historic(encounter_id: UUID, screen: HistoricScreen) -> EncounterScreen:
     scored = _scored(0, ScreenGiven(screen.instrument, list(screen.answers), screen.sex))
-    scored.encounter = encounter
+    scored.encounter_id = encounter_id
     return scored
+
+
+DRAFT_MAX_CHARS = 60_000  # the longest narrative and every screen fit; a draft is no file store
+
+
+def encounter_draft_save(
+    *,
+    by: User,
+    client_key: UUID,
+    data: Mapping[str, Sequence[str]],
+    at: datetime | None = None,
+) -> EncounterDraft | None:
+    """Keep an officer's unsent encounter form on the server, under the form's client key.
+
+    The first save of a draft is audited; later saves of it are not (ADR 0010). Returns None,
+    keeping nothing, once the encounter with this key is submitted: an autosave that arrives
+    after the submit must not bring the draft back. Drafts past their lifetime are removed.
+    """
+    fields = _draft_fields(data)
+    now = at or timezone.now()
+    if Encounter.objects.filter(agency=by.agency, client_key=client_key).exists():
+        return None
+    with transaction.atomic():
+        draft, created = EncounterDraft.objects.update_or_create(
+            officer=by,
+            client_key=client_key,
+            defaults={"data": fields, "updated_at": now},
+            create_defaults={"data": fields, "created_at": now, "updated_at": now},
+        )
+        if created:
+            audit.record(by=by, verb="encounter_draft.create", obj=draft)
+    encounter_drafts_expire(at=now)
+    return draft
+
+
+def encounter_draft_discard(*, by: User, draft: EncounterDraft) -> None:
+    """The officer throws a draft away. `draft` comes through queries.encounter_draft_for."""
+    with transaction.atomic():
+        audit.record(by=by, verb="encounter_draft.discard", obj=draft)
+        draft.delete()
+
+
+def encounter_drafts_expire(*, by: User | None = None, at: datetime | None = None) -> int:
+    """Remove every draft not saved for EncounterDraft.LIFETIME, auditing each removal.
+
+    Run by the system (`by=None`) whenever a draft is saved, so expired personal data does not
+    wait for its owner to come back.
+    """
+    cutoff = (at or timezone.now()) - EncounterDraft.LIFETIME
+    with transaction.atomic():
+        expired = list(
+            EncounterDraft.objects.select_for_update(of=("self",))
+            .filter(updated_at__lt=cutoff)
+            .select_related("officer__agency")
+        )
+        for draft in expired:
+            audit.record(
+                by=by, verb="encounter_draft.expire", obj=draft, agency=draft.officer.agency
+            )
+        EncounterDraft.objects.filter(pk__in=[draft.pk for draft in expired]).delete()
+    return len(expired)
+
+
+def _draft_fields(data: Mapping[str, Sequence[str]]) -> dict[str, list[str]]:
+    """The form's fields as typed: name -> values, empty ones left out, within the size limit."""
+    fields = {
+        str(name): [values] if isinstance(values, str) else [str(value) for value in values]
+        for name, values in data.items()
+    }
+    fields = {name: values for name, values in fields.items() if any(values)}
+    if len(json.dumps(fields)) > DRAFT_MAX_CHARS:
+        raise ValidationError(
+            {"data": f"a draft holds at most {DRAFT_MAX_CHARS:,} characters; submit it instead."}
+        )
+    return fields

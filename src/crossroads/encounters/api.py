@@ -4,6 +4,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict
@@ -37,6 +38,20 @@ class CallIn(Schema):
     override_reason: str = Field("", max_length=2000)
 
 
+class UnitOut(Schema):
+    officer: UUID | None = Field(alias="officer_id")
+    external_officer_id: str
+    cit_certified: bool = Field(description="Whether the officer was CIT-certified when sent.")
+    dispatched_at: datetime
+
+
+class StepOut(Schema):
+    status: str
+    at: datetime
+    by: UUID | None = Field(alias="by_id")
+    note: str
+
+
 class CallOut(Schema):
     id: UUID
     number: str
@@ -46,15 +61,32 @@ class CallOut(Schema):
     final_call_type: str
     behavioural_health: bool
     received_at: datetime
+    dispatched_at: datetime | None
+    arrived_at: datetime | None
+    cleared_at: datetime | None
     location: str
+    precinct: str
+    sector: str
     beat: str
     status: str
+    version: int
+    external_id: str = Field(description="The source system's id, for imported calls.")
     facts: dict[str, Any]
-    recommendation: dict[str, Any]
+    recommendation: dict[str, Any] | None
     response: str
     also_sent: list[str]
     overridden: bool
     override_reason: str
+    units: list[UnitOut]
+    steps: list[StepOut] = Field(alias="changes")
+
+    @staticmethod
+    def resolve_units(obj: CallForService) -> list[Any]:
+        return list(obj.units.all())
+
+    @staticmethod
+    def resolve_changes(obj: CallForService) -> list[Any]:
+        return list(obj.changes.all())
 
 
 @router.post("/calls", response={201: CallOut}, url_name="call_list")
@@ -75,10 +107,39 @@ def call_get(request: HttpRequest, call_id: UUID) -> object:
     return queries.call_for(_me(request), call_id)
 
 
+class CallAdvanceIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    to: CallForService.Status
+    expected_version: int = Field(description="The call's `version` you read; 409 if it moved.")
+    at: AwareDatetime | None = Field(None, description="When it happened; omit for now.")
+    officers: list[UUID] = Field(
+        default_factory=list, max_length=20, description="For dispatched: the officers sent."
+    )
+    final_call_type: str = Field("", max_length=100, description="Required for dispositioned.")
+    note: str = Field("", max_length=500)
+
+
+@router.post("/calls/{call_id}/advance", response=CallOut, url_name="call_advance")
+def call_advance(request: HttpRequest, call_id: UUID, payload: CallAdvanceIn) -> object:
+    """Move the call one step along its workflow; the answer is the call as it now stands."""
+    user = _me(request)
+    call = queries.call_for(user, call_id)
+    sendable = queries.dispatchable_officers(user).in_bulk(payload.officers)
+    if missing := [str(pk) for pk in payload.officers if pk not in sendable]:
+        raise ValidationError({"officers": f"not officers you can send: {', '.join(missing)}."})
+    return actions.call_advance(
+        by=user,
+        call=call,
+        officers=[sendable[pk] for pk in payload.officers],
+        **payload.model_dump(exclude={"officers"}),
+    )
+
+
 @router.post("/triage/recommend", response=Recommendation, url_name="triage_recommend")
 def triage_recommend(request: HttpRequest, payload: CallFacts) -> Recommendation:
     """The recommendation for a call's facts, without recording anything."""
-    return recommend(rule_book(), payload)
+    return recommend(rule_book(_me(request).agency.triage_rule_book), payload)
 
 
 class ScreenIn(Schema):

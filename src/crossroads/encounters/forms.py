@@ -4,17 +4,21 @@ import uuid
 from typing import Any, cast, get_args
 
 from django import forms
+from django.db.models import QuerySet
+from django.utils import timezone
 
 from crossroads.core.forms import UswdsForm
+from crossroads.core.models import User
 from crossroads.encounters.models import CallForService
+from crossroads.training.models import Certification
 from crossroads.triage.rules import (
     CallFacts,
     DispatchableUnit,
     Intoxication,
     LocationType,
+    RuleBook,
     SuicideRisk,
     Weapon,
-    rule_book,
 )
 
 
@@ -67,9 +71,9 @@ class CallIntakeForm(UswdsForm):
         required=False, widget=forms.Textarea(attrs={"rows": 2}), label="Why another response"
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, book: RuleBook, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        responses = rule_book().responses
+        responses = book.responses
         response = cast(forms.ChoiceField, self.fields["response"])
         units = cast(forms.ChoiceField, self.fields["available_units"])
         response.choices = [("", "As recommended"), *responses.items()]
@@ -81,3 +85,60 @@ class CallIntakeForm(UswdsForm):
         if any(name not in data for name in CallFacts.model_fields):
             return None
         return CallFacts.model_validate({name: data[name] for name in CallFacts.model_fields})
+
+
+class CallAdvanceForm(UswdsForm):
+    """The call's next step: which, when it happened, and what that step needs."""
+
+    to = forms.ChoiceField(label="Next step")
+    officers = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, label="Officers sent"
+    )
+    final_call_type = forms.CharField(
+        max_length=100,
+        required=False,
+        label="Final call type",
+        help_text="Needed to disposition: what the call turned out to be.",
+    )
+    note = forms.CharField(max_length=500, required=False, label="Note")
+    at = forms.DateTimeField(
+        required=False,
+        label="When",
+        help_text="Your agency's local time; leave empty for now.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, call: CallForService, officers: QuerySet[User], **kwargs: Any):
+        super().__init__(*args, initial={"version": call.version}, **kwargs)
+        steps = CallForService.NEXT[CallForService.Status(call.status)]
+        to = cast(forms.ChoiceField, self.fields["to"])
+        to.choices = [(step.value, step.label) for step in steps]
+        if len(steps) == 1:
+            to.initial = steps[0].value
+        self.sendable = {str(officer.pk): officer for officer in officers}
+        if CallForService.Status.DISPATCHED in steps:
+            self._offer()
+        else:
+            del self.fields["officers"]
+        if CallForService.Status.DISPOSITIONED not in steps:
+            del self.fields["final_call_type"]
+        else:
+            self.fields["final_call_type"].initial = call.initial_call_type
+
+    def _offer(self) -> None:
+        """List the officers with their agency and whether they are CIT-certified today."""
+        certified = Certification.objects.cit_certified(
+            [officer.pk for officer in self.sendable.values()], timezone.localdate()
+        )
+        cast(forms.MultipleChoiceField, self.fields["officers"]).choices = [
+            (
+                pk,
+                f"{officer.display_name} · {officer.agency.short_name}"
+                + (" · CIT-certified now" if officer.pk in certified else ""),
+            )
+            for pk, officer in self.sendable.items()
+        ]
+
+    def chosen_officers(self) -> list[User]:
+        return [self.sendable[pk] for pk in self.cleaned_data.get("officers", ())]

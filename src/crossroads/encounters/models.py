@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.db import models
 
@@ -256,3 +257,34 @@ class EncounterScreen(models.Model):
 
     def __str__(self) -> str:
         return f"{self.instrument} ({'positive' if self.positive else 'negative'})"
+
+
+class EncounterDraft(models.Model):
+    """An encounter form not yet submitted, autosaved on the server for its officer (ADR 0010).
+
+    `data` holds the form's fields as typed (field name -> values), which may include a person's
+    name and screen answers: only its officer reads it, submitting the encounter with the same
+    client key removes it, and it expires LIFETIME after its last save.
+    """
+
+    LIFETIME = timedelta(hours=24)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    officer = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    # The key of the encounter form this draft belongs to: the submit with it removes the draft.
+    client_key = models.UUIDField()
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-updated_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["officer", "client_key"], name="one_draft_per_officer_and_key"
+            )
+        ]
+        indexes = [models.Index(fields=["updated_at"])]
+
+    def __str__(self) -> str:
+        return f"draft {self.client_key} (saved {self.updated_at:%Y-%m-%d %H:%M})"

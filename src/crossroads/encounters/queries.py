@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from crossroads.core import access
-from crossroads.core.models import DataCategory, User
-from crossroads.encounters.models import CallForService, Encounter
+from crossroads.core.models import DataCategory, Role, User
+from crossroads.encounters.models import CallForService, Encounter, EncounterDraft
 
 CATEGORY = DataCategory.CALLS_AND_ENCOUNTERS
 
@@ -36,11 +36,27 @@ def call_for(user: User, call_id: UUID) -> CallForService:
     """A call of the user's agency or one shared with it under an MOU (audited); else 404."""
     access.require_permission(user, "calls.view")
     call = get_object_or_404(
-        CallForService.objects.select_related("agency", "taken_by"), pk=call_id
+        CallForService.objects.select_related("agency", "taken_by").prefetch_related(
+            "changes__by", "units__officer"
+        ),
+        pk=call_id,
     )
     access.require_flow(user, owner_agency_id=call.agency_id, category=CATEGORY)
     access.record_read(user, call)
     return call
+
+
+def dispatchable_officers(user: User) -> QuerySet[User]:
+    """Officers the user may send: of the user's agency, or of one its calls go to under an MOU."""
+    access.require_permission(user, "calls.update")
+    agencies = {user.agency_id, *access.recipient_agency_ids(user, CATEGORY)}
+    return (
+        User.objects.filter(agency_id__in=agencies, is_active=True, locked_at__isnull=True)
+        .filter(role_grants__role__in=[Role.OFFICER, Role.CIT_COORDINATOR])
+        .select_related("agency")
+        .distinct()
+        .order_by("agency__name", "last_name", "first_name")
+    )
 
 
 def override_counts(user: User, days: int = 30) -> dict[str, int]:
@@ -71,3 +87,27 @@ def screens_seen_by(user: User, encounter: Encounter) -> list[dict[str, Any]]:
         }
         for screen in encounter.screens.all()
     ]
+
+
+def encounter_drafts_of(user: User, limit: int = 5) -> list[EncounterDraft]:
+    """The user's own unexpired drafts, newest first. Pages show only when each was saved, so
+    listing them reads no personal data and is not audited (ADR 0010)."""
+    access.require_permission(user, "encounters.record")
+    fresh = EncounterDraft.objects.filter(
+        officer=user,
+        updated_at__gte=timezone.now() - EncounterDraft.LIFETIME,
+    )
+    return list(fresh.only("id", "client_key", "updated_at")[:limit])
+
+
+def encounter_draft_for(user: User, draft_id: UUID) -> EncounterDraft:
+    """The user's own unexpired draft (the read is audited); anyone else's answers 404."""
+    access.require_permission(user, "encounters.record")
+    draft = get_object_or_404(
+        EncounterDraft,
+        pk=draft_id,
+        officer=user,
+        updated_at__gte=timezone.now() - EncounterDraft.LIFETIME,
+    )
+    access.record_read(user, draft)
+    return draft

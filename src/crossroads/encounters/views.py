@@ -3,31 +3,40 @@
 from __future__ import annotations
 
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crossroads.core.actions import StaleVersion
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
-from crossroads.encounters.forms import CallIntakeForm
-from crossroads.triage.rules import Recommendation, recommend, rule_book
+from crossroads.encounters.forms import CallAdvanceForm, CallIntakeForm
+from crossroads.encounters.models import CallForService
+from crossroads.triage.rules import Recommendation, RuleBook, recommend, rule_book
 
 
 def _me(request: HttpRequest) -> User:
     return request.user  # type: ignore[return-value]
 
 
-def _recommendation(form: CallIntakeForm) -> Recommendation | None:
+def _book(user: User) -> RuleBook:
+    """The rule book the user's agency triages with."""
+    return rule_book(user.agency.triage_rule_book)
+
+
+def _recommendation(form: CallIntakeForm, book: RuleBook) -> Recommendation | None:
     facts = form.facts()
-    return recommend(rule_book(), facts) if facts is not None else None
+    return recommend(book, facts) if facts is not None else None
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
     user = _me(request)
-    responses = rule_book().responses
+    responses = _book(user).responses
     return render(
         request,
         "encounters/call_list.html",
@@ -43,7 +52,8 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 
 def call_intake(request: HttpRequest) -> HttpResponse:
-    form = CallIntakeForm(request.POST or None)
+    book = _book(_me(request))
+    form = CallIntakeForm(request.POST or None, book=book)
     if request.method == "POST" and form.is_valid() and (facts := form.facts()) is not None:
         data = form.cleaned_data
         try:
@@ -69,19 +79,20 @@ def call_intake(request: HttpRequest) -> HttpResponse:
         "encounters/call_intake.html",
         {
             "form": form,
-            "recommendation": _recommendation(_bound_or_default(form)),
+            "recommendation": _recommendation(_bound_or_default(form, book), book),
         },
         status=400 if form.errors and request.method == "POST" else 200,
     )
 
 
-def _bound_or_default(form: CallIntakeForm) -> CallIntakeForm:
+def _bound_or_default(form: CallIntakeForm, book: RuleBook) -> CallIntakeForm:
     if form.is_bound:
         return form
     defaults = CallIntakeForm(
         data={
             name: field.initial for name, field in form.fields.items() if field.initial is not None
-        }
+        },
+        book=book,
     )
     defaults.is_valid()
     return defaults
@@ -90,23 +101,76 @@ def _bound_or_default(form: CallIntakeForm) -> CallIntakeForm:
 @require_POST
 def triage_preview(request: HttpRequest) -> HttpResponse:
     """The recommendation for the form as it stands; htmx swaps it in beside the form."""
-    form = CallIntakeForm(request.POST)
+    book = _book(_me(request))
+    form = CallIntakeForm(request.POST, book=book)
     form.is_valid()
     return render(
-        request, "encounters/_recommendation.html", {"recommendation": _recommendation(form)}
+        request, "encounters/_recommendation.html", {"recommendation": _recommendation(form, book)}
     )
 
 
 def call_detail(request: HttpRequest, call_id: UUID) -> HttpResponse:
-    call = queries.call_for(_me(request), call_id)
-    responses = rule_book().responses
+    user = _me(request)
+    call = queries.call_for(user, call_id)
+    return _call_page(request, call, _advance_form(user, call))
+
+
+def _advance_form(
+    user: User, call: CallForService, data: QueryDict | None = None
+) -> CallAdvanceForm | None:
+    """The form for the call's next step, for those who may take it while there is one."""
+    if not user.can("calls.update") or not CallForService.NEXT[CallForService.Status(call.status)]:
+        return None
+    return CallAdvanceForm(data, call=call, officers=queries.dispatchable_officers(user))
+
+
+def _call_page(
+    request: HttpRequest, call: CallForService, form: CallAdvanceForm | None, status: int = 200
+) -> HttpResponse:
+    responses = rule_book(call.agency.triage_rule_book).responses
+    recommended = (call.recommendation or {}).get("primary", "")
     return render(
         request,
         "encounters/call_detail.html",
         {
             "call": call,
             "response_label": responses.get(call.response, call.response),
-            "recommended_label": responses.get(call.recommendation["primary"], ""),
+            "recommended_label": responses.get(recommended, recommended),
             "also_sent_labels": [responses.get(unit, unit) for unit in call.also_sent],
+            "form": form,
         },
+        status=status,
     )
+
+
+@require_POST
+def call_advance(request: HttpRequest, call_id: UUID) -> HttpResponse:
+    user = _me(request)
+    call = queries.call_for(user, call_id)
+    form = _advance_form(user, call, request.POST)
+    if form is None:
+        raise PermissionDenied("This call has no next step you may take.")
+    with timezone.override(ZoneInfo(call.agency.time_zone)):  # a typed time is the agency's
+        valid = form.is_valid()
+    if valid:
+        data = form.cleaned_data
+        try:
+            call = actions.call_advance(
+                by=user,
+                call=call,
+                to=data["to"],
+                expected_version=data["version"],
+                at=data["at"],
+                officers=form.chosen_officers(),
+                final_call_type=data.get("final_call_type", ""),
+                note=data["note"],
+            )
+        except StaleVersion as stale:
+            form.add_error(None, str(stale))
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"Call {call.number}: {call.get_status_display()}.")
+            return redirect("encounters:call_detail", call_id=call.pk)
+    return _call_page(request, queries.call_for(user, call_id), form, status=400)
