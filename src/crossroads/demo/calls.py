@@ -10,25 +10,11 @@ import random
 from datetime import datetime, timedelta
 
 from crossroads.core.models import User
+from crossroads.demo.alder import BEHAVIOURAL_HEALTH_SHARE, STREETS
 from crossroads.encounters import actions
 from crossroads.triage.rules import CallFacts, recommend, refusal, rule_book
 
-BEHAVIOURAL_HEALTH_SHARE = 0.1
 OVERRIDE_SHARE = 0.1
-STREETS = [
-    "Alder Ave",
-    "Birch St",
-    "Cedar Ln",
-    "Dogwood Rd",
-    "Elm St",
-    "Fir Ct",
-    "Harbor Way",
-    "Juniper Dr",
-    "Maple Ave",
-    "Riverside Blvd",
-    "Sycamore St",
-    "Willow Ln",
-]
 CRISIS_CALL_TYPES = [
     "Person in crisis",
     "Suicidal person",

@@ -6,21 +6,31 @@ real write path and its audit trail. Later capabilities extend `build_county` wi
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
 from crossroads.core import actions
 from crossroads.core.actions import Flow
-from crossroads.core.models import Agency, DataCategory, User
+from crossroads.core.models import Agency, DataCategory, ImportBatch, User
+from crossroads.demo import certifications, history
 from crossroads.demo.calls import seed_calls
+from crossroads.encounters import actions as encounter_actions
+from crossroads.training import actions as training_actions
+from crossroads.training.models import CIT, Certification
 
 DEMO_PASSWORD = "alder-county-demo-2026"  # noqa: S105  (synthetic demo accounts)  # nosec B105
 DEFAULT_SEED = 2026
+HISTORY_DAYS = 730  # two years of police calls before the live month
+LIVE_DAYS = 30  # the month of calls taken through the live intake
+POLICE = ("rpd", "acso")  # the agencies whose past calls are imported (history.AREAS)
 
 AGENCIES = [
     # key, name, short name, type, Part 2 program
@@ -120,7 +130,10 @@ class County:
     agencies: dict[str, Agency] = field(default_factory=dict)
     sign_ins: list[User] = field(default_factory=list)
     staff: list[User] = field(default_factory=list)
-    calls: int = 0
+    calls: int = 0  # taken through the live intake in the last month
+    officers: dict[str, list[User]] = field(default_factory=dict)  # patrol, by police agency
+    certifications: list[Certification] = field(default_factory=list)
+    imports: list[ImportBatch] = field(default_factory=list)  # the police history, one per agency
 
 
 def build_county(
@@ -129,8 +142,12 @@ def build_county(
     *,
     calls_per_day: int = 24,
     until: datetime | None = None,
+    history_days: int = HISTORY_DAYS,
 ) -> County:
+    """Build the county; calls are received before `until` (now by default): `history_days` of
+    police calls imported in bulk, then the last month through the live intake."""
     rng = random.Random(seed)  # reproducible synthetic names, not security  # nosec B311
+    until = until or timezone.now()
     county = County()
     with transaction.atomic():
         progress("agencies")
@@ -157,16 +174,105 @@ def build_county(
                 county.staff.append(
                     _staff(county.agencies[key], f"{role}.{key}.{n:02d}", [role], rng)
                 )
+        everyone = [*county.sign_ins, *county.staff]
+        for key in POLICE:
+            agency = county.agencies[key]
+            county.officers[key] = sorted(
+                (u for u in everyone if u.agency == agency and "officer" in u.role_codes),
+                key=lambda u: u.username,
+            )
+        history_starts = until - timedelta(days=LIVE_DAYS + history_days)
+        progress("CIT certifications")
+        plans = _certify(county, seed, history_starts=history_starts, until=until)
+        if history_days:
+            progress(f"{history_days} days of police calls (bulk import)")
+            for key in POLICE:
+                county.imports.append(
+                    _import_history(
+                        county,
+                        key,
+                        plans[key],
+                        seed,
+                        start=history_starts,
+                        end=until - timedelta(days=LIVE_DAYS),
+                    )
+                )
         progress("a month of calls")
         dispatchers = [
             u
-            for u in [*county.sign_ins, *county.staff]
+            for u in everyone
             if "dispatcher" in u.role_codes and u.agency == county.agencies["e911"]
         ]
         county.calls = seed_calls(
-            dispatchers, rng, until=until or timezone.now(), per_day=calls_per_day
+            dispatchers, rng, until=until, days=LIVE_DAYS, per_day=calls_per_day
         )
     return county
+
+
+def _local_date(agency: Agency, moment: datetime) -> date:
+    return moment.astimezone(ZoneInfo(agency.time_zone)).date()
+
+
+def _certify(
+    county: County, seed: int, *, history_starts: datetime, until: datetime
+) -> dict[str, dict[User, list[certifications.Interval]]]:
+    """CIT certifications for each police agency's officers, recorded through the action."""
+    plans = {}
+    for key, officers in county.officers.items():
+        agency = county.agencies[key]
+        rng = random.Random(f"{seed}/{key}/cit")  # nosec B311
+        plans[key] = plan = certifications.plan_cit(
+            officers,
+            rng,
+            history_starts=_local_date(agency, history_starts),
+            today=_local_date(agency, until),
+            certified=[u for u in officers if "cit_coordinator" in u.role_codes],
+        )
+        for officer in officers:
+            for issued, expires in plan.get(officer, []):
+                county.certifications.append(
+                    training_actions.certification_record(
+                        by=None, officer=officer, course=CIT, issued_on=issued, expires_on=expires
+                    )
+                )
+    return plans
+
+
+def _import_history(
+    county: County,
+    key: str,
+    plan: dict[User, list[certifications.Interval]],
+    seed: int,
+    *,
+    start: datetime,
+    end: datetime,
+) -> ImportBatch:
+    """One agency's past calls, generated and written through the bulk import path."""
+    agency = county.agencies[key]
+    area = history.AREAS[key]
+    officers = county.officers[key]
+    roster = history.roster([u.pk for u in officers], {u.pk: plan.get(u, []) for u in officers})
+    parameters = {
+        "generator": "crossroads.demo.history",
+        "seed": seed,
+        "agency": key,
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "calls_per_day": area.calls_per_day,
+        "officers": [u.username for u in officers],
+    }
+    digest = hashlib.sha256(json.dumps(parameters, sort_keys=True).encode()).hexdigest()
+    rng = random.Random(f"{seed}/{key}/history")  # nosec B311
+    return encounter_actions.calls_import(
+        by=None,
+        agency=agency,
+        records=history.police_history(
+            area, roster, rng, start=start, end=end, time_zone=agency.time_zone
+        ),
+        source=encounter_actions.ImportSource(
+            file_name="demo generator", sha256=digest, mapping="demo"
+        ),
+    )
 
 
 def _staff(agency: Agency, username: str, roles: list[str], rng: random.Random) -> User:

@@ -10,7 +10,13 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from crossroads.core.models import Agency, Role
-from crossroads.demo.county import DEFAULT_SEED, DEMO_PASSWORD, DEMO_SIGN_INS, build_county
+from crossroads.demo.county import (
+    DEFAULT_SEED,
+    DEMO_PASSWORD,
+    DEMO_SIGN_INS,
+    HISTORY_DAYS,
+    build_county,
+)
 
 
 def refuse_in_production() -> None:
@@ -34,10 +40,18 @@ class Command(BaseCommand):
             default=DEFAULT_SEED,
             help="seed of the synthetic data (default %(default)s)",
         )
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=HISTORY_DAYS,
+            help="days of past police calls before the live month (default %(default)s)",
+        )
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args: Any, **options: Any) -> None:
         refuse_in_production()
+        if options["history_days"] < 0:
+            raise CommandError("--history-days cannot be negative.", returncode=2)
         started = time.monotonic()
         self._step("Migrating the database")
         call_command("migrate", interactive=False, verbosity=0)
@@ -45,7 +59,11 @@ class Command(BaseCommand):
             self._step("The database already holds data; keeping it")
         else:
             self._step(f"Loading the synthetic Alder County (seed {options['seed']})")
-            build_county(seed=options["seed"], progress=lambda part: self._step(f"  {part}"))
+            build_county(
+                seed=options["seed"],
+                history_days=options["history_days"],
+                progress=lambda part: self._step(f"  {time.monotonic() - started:5.1f} s  {part}"),
+            )
         self._step(f"Ready in {time.monotonic() - started:.1f} s")
         self._print_sign_ins(options["port"])
         if not options["no_serve"]:
