@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.hashers import make_password
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from crossroads.core import actions
@@ -17,6 +18,15 @@ BANNER = (
     "reviewed. Unauthorised use may lead to discipline and prosecution."
 )
 THROTTLED_MESSAGE = "Too many failed sign-ins from this network. Wait 15 minutes, then try again."
+
+
+def add_validation_errors(form: forms.BaseForm, error: ValidationError) -> None:
+    """Show an action's ValidationError on the form: on the field it names, else above it."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 class UswdsForm(forms.Form):

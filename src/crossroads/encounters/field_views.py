@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
+from crossroads.core.forms import add_validation_errors
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
 from crossroads.encounters.field_forms import EncounterForm
@@ -154,7 +155,7 @@ def _record(user: User, form: EncounterForm, call: CallForService | None) -> Enc
                 # A repeated submit, answered with the first encounter: keep only its person.
                 transaction.set_rollback(True)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_validation_errors(form, error)
         return None
     return encounter
 
@@ -168,14 +169,6 @@ def _new_person(user: User, data: dict[str, Any]) -> Person | None:
         family_name=data["family_name"],
         date_of_birth=data["date_of_birth"],
     )
-
-
-def _add_errors(form: EncounterForm, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def _page(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crossroads.core.actions import StaleVersion
+from crossroads.core.forms import add_validation_errors
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
 from crossroads.encounters.forms import CallAdvanceForm, CallIntakeForm
@@ -69,8 +70,7 @@ def call_intake(request: HttpRequest) -> HttpResponse:
                 client_key=data["client_key"],
             )
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_errors(form, error)
         else:
             messages.success(request, f"Call {call.number} taken: {call.response}.")
             return redirect("encounters:call_detail", call_id=call.pk)
@@ -168,8 +168,7 @@ def call_advance(request: HttpRequest, call_id: UUID) -> HttpResponse:
         except StaleVersion as stale:
             form.add_error(None, str(stale))
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_errors(form, error)
         else:
             messages.success(request, f"Call {call.number}: {call.get_status_display()}.")
             return redirect("encounters:call_detail", call_id=call.pk)

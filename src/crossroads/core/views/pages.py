@@ -22,7 +22,13 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crossroads.core import access, actions, queries, ratelimit
-from crossroads.core.forms import AuditFilterForm, RolesForm, StaffCreateForm, TokenCreateForm
+from crossroads.core.forms import (
+    AuditFilterForm,
+    RolesForm,
+    StaffCreateForm,
+    TokenCreateForm,
+    add_validation_errors,
+)
 from crossroads.core.models import Agency, AuditEvent, User
 from crossroads.core.roles import role_book
 
@@ -112,7 +118,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
     try:
         _token, secret = actions.api_token_create(by=_me(request), name=form.cleaned_data["name"])
     except ValidationError as error:
-        _attach_errors(form, error)
+        add_validation_errors(form, error)
         return _account_page(request, form, status=400)
     return _account_page(request, TokenCreateForm(), new_secret=secret)
 
@@ -168,18 +174,13 @@ def user_create(request: HttpRequest) -> HttpResponse:
         try:
             member = actions.user_create(by=admin, agency=admin.agency, **form.cleaned_data)
         except ValidationError as error:
-            _attach_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, f"Account {member.username} created.")
             return redirect("core:user_detail", user_id=member.pk)
     return render(
         request, "core/user_create.html", {"form": form}, status=400 if form.errors else 200
     )
-
-
-def _attach_errors(form: Any, error: ValidationError) -> None:
-    for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
 
 
 def user_detail(request: HttpRequest, user_id: UUID) -> HttpResponse:
@@ -223,7 +224,7 @@ def user_roles(request: HttpRequest, user_id: UUID) -> HttpResponse:
             member.__dict__.pop("_role_codes", None)
             return _staff_page(request, member, _conflict_form(member, str(stale)), status=409)
         except ValidationError as error:
-            _attach_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, "Roles saved.")
             return redirect("core:user_detail", user_id=member.pk)
