@@ -168,3 +168,22 @@ def test_an_agency_triages_with_its_own_rule_book(scene: dict[str, Any]) -> None
         facts=CallFacts(behavioural_health=True, available_units=["cit_officer", "mobile_crisis"]),
     )
     assert urban.response == "mobile_crisis"
+
+
+def test_responders_correct_the_crisis_flag_when_dispositioning(scene: dict[str, Any]) -> None:
+    call = scene["call"]
+    officers = [str(scene["cit"].pk)]
+    early = _advance(
+        scene["dispatcher"], call, to="dispatched", officers=officers, behavioural_health=False
+    )
+    assert early.status_code == 422
+    assert early.json()["errors"][0]["field"] == "behavioural_health"
+    assert not CallUnit.objects.exists()
+    answer = _advance(
+        scene["dispatcher"],
+        call,
+        to="dispositioned",
+        final_call_type="Noise",
+        behavioural_health=False,
+    )
+    assert (answer.json()["behavioural_health"], answer.json()["flag_set_by"]) == (False, "officer")

@@ -124,12 +124,14 @@ def call_advance(
     at: datetime | None = None,
     officers: Sequence[User] = (),
     final_call_type: str = "",
+    behavioural_health: bool | None = None,
     note: str = "",
 ) -> CallForService:
     """Move a call one step along its workflow (DOMAIN.md), recording who and when.
 
     Dispatching names the officers sent; each unit keeps whether its officer was CIT-certified
-    at that moment. Dispositioning needs the final call type: reclassification is a measure.
+    at that moment. Dispositioning needs the final call type (reclassification is a measure)
+    and may correct the behavioural-health flag from what responders found, marked as theirs.
     `call` comes through the access door (queries.call_for); officers through
     queries.dispatchable_officers.
     """
@@ -142,6 +144,7 @@ def call_advance(
         if to == CallForService.Status.DISPATCHED:
             _send_units(current, officers, moment)
         _stamp(current, to, moment, final_call_type)
+        _reflag(current, to, behavioural_health)
         current.status = to
         current.version += 1
         current.save()
@@ -150,7 +153,12 @@ def call_advance(
             by=by,
             verb="call.advance",
             obj=current,
-            detail={"to": to, "units": len(officers), "final_call_type": current.final_call_type},
+            detail={
+                "to": to,
+                "units": len(officers),
+                "final_call_type": current.final_call_type,
+                "behavioural_health": current.behavioural_health,
+            },
         )
     return current
 
@@ -200,6 +208,17 @@ def _stamp(call: CallForService, to: str, moment: datetime, final_call_type: str
     elif to == CallForService.Status.DISPOSITIONED:
         call.cleared_at = moment
         call.final_call_type = final_call_type.strip()
+
+
+def _reflag(call: CallForService, to: str, behavioural_health: bool | None) -> None:
+    """Responders know better than the call-taker whether there was a crisis: their answer,
+    given when dispositioning, replaces the flag and is marked as set by an officer."""
+    if behavioural_health is None or behavioural_health == call.behavioural_health:
+        return
+    if to != CallForService.Status.DISPOSITIONED:
+        raise ValidationError({"behavioural_health": "is corrected when dispositioning the call."})
+    call.behavioural_health = behavioural_health
+    call.flag_set_by = CallForService.FlagSetBy.OFFICER
 
 
 def _taken_with(by: User, client_key: UUID) -> CallForService | None:

@@ -60,6 +60,7 @@ class CallOut(Schema):
     initial_call_type: str
     final_call_type: str
     behavioural_health: bool
+    flag_set_by: str
     received_at: datetime
     dispatched_at: datetime | None
     arrived_at: datetime | None
@@ -117,6 +118,9 @@ class CallAdvanceIn(Schema):
         default_factory=list, max_length=20, description="For dispatched: the officers sent."
     )
     final_call_type: str = Field("", max_length=100, description="Required for dispositioned.")
+    behavioural_health: bool | None = Field(
+        None, description="For dispositioned: whether responders found a behavioural-health crisis."
+    )
     note: str = Field("", max_length=500)
 
 

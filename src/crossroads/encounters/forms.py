@@ -100,6 +100,14 @@ class CallAdvanceForm(UswdsForm):
         label="Final call type",
         help_text="Needed to disposition: what the call turned out to be.",
     )
+    behavioural_health = forms.TypedChoiceField(
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda answer: answer == "yes",
+        required=False,
+        empty_value=None,
+        label="Behavioural-health crisis, as found on scene",
+        help_text="When dispositioning: correct the call-taker's flag if you found otherwise.",
+    )
     note = forms.CharField(max_length=500, required=False, label="Note")
     at = forms.DateTimeField(
         required=False,
@@ -122,9 +130,10 @@ class CallAdvanceForm(UswdsForm):
         else:
             del self.fields["officers"]
         if CallForService.Status.DISPOSITIONED not in steps:
-            del self.fields["final_call_type"]
+            del self.fields["final_call_type"], self.fields["behavioural_health"]
         else:
             self.fields["final_call_type"].initial = call.initial_call_type
+            self.fields["behavioural_health"].initial = "yes" if call.behavioural_health else "no"
 
     def _offer(self) -> None:
         """List the officers with their agency and whether they are CIT-certified today."""

@@ -163,6 +163,7 @@ def call_advance(request: HttpRequest, call_id: UUID) -> HttpResponse:
                 at=data["at"],
                 officers=form.chosen_officers(),
                 final_call_type=data.get("final_call_type", ""),
+                behavioural_health=data.get("behavioural_health"),
                 note=data["note"],
             )
         except StaleVersion as stale:
