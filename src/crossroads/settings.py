@@ -238,6 +238,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# `crossroads import KIND FILE`: each kind's importer, by dotted path (core/importers.py, ADR 0011).
+CROSSROADS_IMPORTERS = {
+    "calls": "crossroads.encounters.importers.CallsImporter",
+}
+
 # --- Time, language, static files -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -7,7 +7,18 @@ import sys
 
 import pytest
 
-VERBS = ["demo", "demo_totp", "backup", "restore", "audit", "serve", "worker", "screen", "triage"]
+VERBS = [
+    "demo",
+    "demo_totp",
+    "backup",
+    "restore",
+    "audit",
+    "serve",
+    "worker",
+    "screen",
+    "triage",
+    "import",
+]
 
 
 def crossroads(*args: str) -> subprocess.CompletedProcess[str]:
@@ -35,6 +46,9 @@ def test_every_verb_explains_itself(verb: str) -> None:
         ["audit"],  # no sub-verb
         ["audit", "inspect"],  # unknown sub-verb
         ["demo", "--seed", "many"],  # not a number
+        ["import"],  # no kind
+        ["import", "rosters", "x.csv"],  # unknown kind
+        ["import", "calls", "missing.csv", "--agency", "X"],  # no such file
     ],
 )
 def test_bad_input_exits_2_with_a_message(args: list[str]) -> None:
@@ -43,11 +57,10 @@ def test_bad_input_exits_2_with_a_message(args: list[str]) -> None:
     assert done.stderr.strip()
 
 
-@pytest.mark.parametrize("verb", ["backup", "restore", "audit", "demo_totp"])
+SUB_VERB = {"audit": ["audit", "verify"], "import": ["import", "calls"]}
+
+
+@pytest.mark.parametrize("verb", ["backup", "restore", "audit", "demo_totp", "import"])
 def test_verbs_that_print_results_offer_json(verb: str) -> None:
-    text = (
-        crossroads(verb, "--help").stdout
-        if verb != "audit"
-        else crossroads("audit", "verify", "--help").stdout
-    )
+    text = crossroads(*SUB_VERB.get(verb, [verb]), "--help").stdout
     assert "--json" in text

@@ -481,8 +481,8 @@ class ImportSource(NamedTuple):
     rows_rejected: int = 0
 
 
-# Records written per round trip; measured (bench_import_calls.py) to be past the point where
-# larger chunks still help, and small enough that a chunk's rows are a few tens of MB at most.
+# Records prepared and written per round: enough that per-statement costs vanish, few enough
+# that a chunk's rows stay a few megabytes.
 IMPORT_CHUNK = 10_000
 
 
