@@ -59,8 +59,13 @@ check: install $(VENV)/.dev
 	  CROSSROADS_ALLOWED_HOSTS=crossroads.example.org $(VENV)/bin/crossroads check --deploy --fail-level WARNING
 	$(VENV)/bin/bandit -q -c pyproject.toml -r src
 
+# Benches that run a second time on PostgreSQL (a throwaway crossroads_bench_<pid> database on
+# 127.0.0.1:5432, see bench/_setup.py); the others measure the SQLite default only.
+PG_BENCHES := bench/bench_encounter_submit.py bench/bench_import_calls.py
+
 bench: install $(VENV)/.test
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in $(PG_BENCHES); do echo "== $$b --database postgres"; $(PY) $$b --database postgres || exit 1; done
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

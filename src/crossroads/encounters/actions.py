@@ -338,7 +338,14 @@ def encounter_submit(
         guide_version=guide.version,
         submitted_at=timezone.now(),
     )
-    encounter.full_clean()
+    # The related records came through the access door, and the one-per-client-key constraint
+    # is the database's (a race ends in the IntegrityError below): checking either again here
+    # would cost four queries on every submit.
+    encounter.full_clean(
+        exclude=["agency", "officer", "call", "person"],
+        validate_unique=False,
+        validate_constraints=False,
+    )
     try:
         with transaction.atomic():
             encounter.save()
