@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from crossroads.core.models import AuditEvent, DataCategory, User
@@ -187,3 +189,37 @@ def test_responders_correct_the_crisis_flag_when_dispositioning(scene: dict[str,
         behavioural_health=False,
     )
     assert (answer.json()["behavioural_health"], answer.json()["flag_set_by"]) == (False, "officer")
+
+
+def _queries_of(fn: Callable[[], object]) -> int:
+    """Statements run by fn (a wrapper sees every one, whatever DEBUG's query log keeps)."""
+    count = 0
+
+    def counted(execute: Any, *args: Any) -> Any:
+        nonlocal count
+        count += 1
+        return execute(*args)
+
+    with connection.execute_wrapper(counted):
+        fn()
+    return count
+
+
+def test_the_call_list_costs_the_same_queries_for_one_call_or_many(
+    scene: dict[str, Any],
+) -> None:
+    client = signed_in_client(scene["dispatcher"])
+    _advance(scene["dispatcher"], scene["call"], to="dispatched", officers=[str(scene["cit"].pk)])
+    one = _queries_of(lambda: client.get("/api/v1/calls"))
+    for _ in range(4):
+        call = actions.call_intake(
+            by=scene["dispatcher"],
+            source="911",
+            initial_call_type="Welfare check",
+            facts=CallFacts(behavioural_health=True),
+        )
+        _advance(scene["dispatcher"], call, to="dispatched", officers=[str(scene["other"].pk)])
+    listed: list[dict[str, Any]] = []
+    five = _queries_of(lambda: listed.extend(client.get("/api/v1/calls").json()))
+    assert five == one
+    assert len(listed) == 5 and all(len(c["units"]) == 1 and c["steps"] for c in listed)

@@ -175,7 +175,7 @@ def _step_time(call: CallForService, at: datetime | None) -> datetime:
 def _check_step(
     call: CallForService, to: str, officers: Sequence[User], final_call_type: str
 ) -> None:
-    allowed = CallForService.NEXT[CallForService.Status(call.status)]
+    allowed = call.next_steps
     if to not in allowed:
         names = ", ".join(allowed) or "none: the call is closed"
         raise ValidationError(

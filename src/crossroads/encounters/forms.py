@@ -119,7 +119,7 @@ class CallAdvanceForm(UswdsForm):
 
     def __init__(self, *args: Any, call: CallForService, officers: QuerySet[User], **kwargs: Any):
         super().__init__(*args, initial={"version": call.version}, **kwargs)
-        steps = CallForService.NEXT[CallForService.Status(call.status)]
+        steps = call.next_steps
         to = cast(forms.ChoiceField, self.fields["to"])
         to.choices = [(step.value, step.label) for step in steps]
         if len(steps) == 1:

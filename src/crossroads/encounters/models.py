@@ -111,6 +111,11 @@ class CallForService(models.Model):
     def __str__(self) -> str:
         return f"{self.number} ({self.initial_call_type})"
 
+    @property
+    def next_steps(self) -> tuple[CallForService.Status, ...]:
+        """The statuses this call may move to now."""
+        return self.NEXT[self.Status(self.status)]
+
 
 class CallStatusChange(models.Model):
     """One step of a call's workflow: to which status, when, by whom (none for imports)."""

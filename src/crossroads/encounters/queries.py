@@ -20,8 +20,11 @@ CATEGORY = DataCategory.CALLS_AND_ENCOUNTERS
 def calls_visible_to(user: User) -> QuerySet[CallForService]:
     access.require_permission(user, "calls.view")
     agencies = access.visible_agency_ids(user, CATEGORY)
-    return CallForService.objects.filter(agency_id__in=agencies).select_related(
-        "agency", "taken_by"
+    # Units and steps are part of every call the API returns: two queries, not two per call.
+    return (
+        CallForService.objects.filter(agency_id__in=agencies)
+        .select_related("agency", "taken_by")
+        .prefetch_related("units", "changes")
     )
 
 
@@ -37,7 +40,7 @@ def call_for(user: User, call_id: UUID) -> CallForService:
     access.require_permission(user, "calls.view")
     call = get_object_or_404(
         CallForService.objects.select_related("agency", "taken_by").prefetch_related(
-            "changes__by", "units__officer"
+            "changes__by", "units__officer__agency"
         ),
         pk=call_id,
     )

@@ -119,7 +119,7 @@ def _advance_form(
     user: User, call: CallForService, data: QueryDict | None = None
 ) -> CallAdvanceForm | None:
     """The form for the call's next step, for those who may take it while there is one."""
-    if not user.can("calls.update") or not CallForService.NEXT[CallForService.Status(call.status)]:
+    if not user.can("calls.update") or not call.next_steps:
         return None
     return CallAdvanceForm(data, call=call, officers=queries.dispatchable_officers(user))
 
