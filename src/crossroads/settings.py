@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "crossroads.people",
     "crossroads.encounters",
     "crossroads.training",
+    "crossroads.directory",
     "crossroads.api",
     "crossroads.demo",
 ]
@@ -242,6 +243,14 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CROSSROADS_IMPORTERS = {
     "calls": "crossroads.encounters.importers.CallsImporter",
 }
+
+# --- Resource directory (issue 4) ---------------------------------------------------------------
+# A capacity report older than this shows as "unknown", never as open.
+DIRECTORY_CAPACITY_MAX_AGE = timedelta(hours=env_int("CROSSROADS_CAPACITY_MAX_AGE_HOURS", 12))
+# Records not verified within this period get a verification task for the maintainer.
+DIRECTORY_VERIFY_WITHIN = timedelta(days=env_int("CROSSROADS_VERIFY_WITHIN_DAYS", 180))
+# Where the directory's times are read when a location's coordinates give no time zone.
+DIRECTORY_DEFAULT_TIME_ZONE = env_str("CROSSROADS_DIRECTORY_TZ", "America/New_York")
 
 # --- Time, language, static files -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -144,6 +144,7 @@ class Role(models.TextChoices):
     PROVIDER_INTAKE = "provider_intake", "Provider intake"
     PROGRAM_MANAGER = "program_manager", "Program manager"
     ANALYST = "analyst", "Analyst / evaluator"
+    DIRECTORY_MAINTAINER = "directory_maintainer", "Directory maintainer"
     AGENCY_ADMIN = "agency_admin", "Agency administrator"
     AUDITOR = "auditor", "Auditor"
 
