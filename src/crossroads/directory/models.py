@@ -50,7 +50,9 @@ class Taxonomy(HsdsRecord):
 
 
 class TaxonomyTerm(HsdsRecord):
-    """HSDS `taxonomy_term`: Each service can be categorized according to one or more taxonomy terms."""
+    """HSDS `taxonomy_term`: Each service can be categorized according to one or more taxonomy
+    terms.
+    """
 
     code = models.TextField(null=True)
     name = models.TextField()
@@ -100,7 +102,10 @@ class Organization(HsdsRecord):
 
 
 class OrganizationIdentifier(HsdsRecord):
-    """HSDS `organization_identifier`: The details of the third party identifiers for organizations, such as: company registration number, charity number, tax registration number."""
+    """HSDS `organization_identifier`: The details of the third party identifiers for
+    organizations, such as: company registration number, charity number, tax registration
+    number.
+    """
 
     organization = models.ForeignKey(
         "Organization", related_name="organization_identifiers", **DANGLING_OK
@@ -124,7 +129,9 @@ class Program(HsdsRecord):
 
 
 class Service(HsdsRecord):
-    """HSDS `service`: The details of the services provided by organizations to a range of different groups."""
+    """HSDS `service`: The details of the services provided by organizations to a range of
+    different groups.
+    """
 
     organization = models.ForeignKey("Organization", related_name="services", **DANGLING_OK)
     program = models.ForeignKey("Program", related_name="services", null=True, **DANGLING_OK)
@@ -229,7 +236,9 @@ class Contact(HsdsRecord):
 
 
 class Phone(HsdsRecord):
-    """HSDS `phone`: The details of the telephone numbers used to contact organizations, services, and locations."""
+    """HSDS `phone`: The details of the telephone numbers used to contact organizations, services,
+    and locations.
+    """
 
     location = models.ForeignKey("Location", related_name="phones", null=True, **DANGLING_OK)
     service = models.ForeignKey("Service", related_name="phones", null=True, **DANGLING_OK)
@@ -332,7 +341,9 @@ class CostOption(HsdsRecord):
 
 
 class Accessibility(HsdsRecord):
-    """HSDS `accessibility`: The details of the arrangements for access to locations for people who have disabilities."""
+    """HSDS `accessibility`: The details of the arrangements for access to locations for people who
+    have disabilities.
+    """
 
     location = models.ForeignKey("Location", related_name="accessibility", null=True, **DANGLING_OK)
     description = models.TextField(null=True)
@@ -343,7 +354,9 @@ class Accessibility(HsdsRecord):
 
 
 class RequiredDocument(HsdsRecord):
-    """HSDS `required_document`: The details of any documents that are required in order to access or use services."""
+    """HSDS `required_document`: The details of any documents that are required in order to access
+    or use services.
+    """
 
     service = models.ForeignKey(
         "Service", related_name="required_documents", null=True, **DANGLING_OK
@@ -355,7 +368,9 @@ class RequiredDocument(HsdsRecord):
 
 
 class Attribute(HsdsRecord):
-    """HSDS `attribute`: A link between a service and one or more classifications that describe the nature of the service provided."""
+    """HSDS `attribute`: A link between a service and one or more classifications that describe the
+    nature of the service provided.
+    """
 
     link_id = models.UUIDField()
     taxonomy_term = models.ForeignKey("TaxonomyTerm", related_name="attributes", **DANGLING_OK)
@@ -367,7 +382,9 @@ class Attribute(HsdsRecord):
 
 
 class Metadata(HsdsRecord):
-    """HSDS `metadata`: A record of the changes that have been made to the data in order to maintain provenance information."""
+    """HSDS `metadata`: A record of the changes that have been made to the data in order to
+    maintain provenance information.
+    """
 
     resource_id = models.UUIDField()
     resource_type = models.TextField()
@@ -435,6 +452,9 @@ class CapacityReport(models.Model):
     def has_room(self) -> bool:
         return self.accepting and (self.available is None or self.available > 0)
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.reported_at:%Y-%m-%d %H:%M}"
+
 
 class VerificationTask(models.Model):
     """A record the maintainer must confirm: not verified within the configured period."""
@@ -465,6 +485,9 @@ class VerificationTask(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"Verify {self.record_table} {self.record_name}"
+
 
 class ProposedChange(models.Model):
     """An edit an organisation's own staff made to its listing, live only once reviewed."""
@@ -494,6 +517,9 @@ class ProposedChange(models.Model):
     class Meta:
         ordering = ["proposed_at"]
 
+    def __str__(self) -> str:
+        return f"Change to {self.record_table} {self.record_id} ({self.status})"
+
 
 class TermMapping(models.Model):
     """An agency's own taxonomy term read as one of the Crossroads categories in search."""
@@ -507,6 +533,9 @@ class TermMapping(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["term", "category"], name="one_mapping_per_pair")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} -> {self.category}"
 
 
 class SearchEntry(models.Model):
@@ -545,3 +574,6 @@ class SearchEntry(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["service"]), models.Index(fields=["location"])]
+
+    def __str__(self) -> str:
+        return self.name
