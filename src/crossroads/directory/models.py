@@ -448,12 +448,12 @@ class CapacityReport(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.reported_at:%Y-%m-%d %H:%M}"
+
     @property
     def has_room(self) -> bool:
         return self.accepting and (self.available is None or self.available > 0)
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} at {self.reported_at:%Y-%m-%d %H:%M}"
 
 
 class VerificationTask(models.Model):
