@@ -5,6 +5,7 @@ from crossroads.api.api import api
 urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("crossroads.encounters.urls")),
+    path("directory/", include("crossroads.directory.urls")),
     path("", include("crossroads.core.urls")),
 ]
 
