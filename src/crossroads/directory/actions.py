@@ -42,3 +42,12 @@ def taxonomy_install() -> bool:
                 TaxonomyTerm.objects.update_or_create(id=term.id, defaults=values)
                 changed = True
     return changed
+
+
+# --- HSDS exchange: packages in (helper "exchange") ----------------------------------------
+
+
+# --- Live capacity (helper "capacity") -----------------------------------------------------
+
+
+# --- Verification and proposed changes (helper "capacity") -----------------------------------
