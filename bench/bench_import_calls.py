@@ -175,8 +175,9 @@ def main() -> None:
     from django.db import connection, transaction
     from django.utils import timezone
 
+    from crossroads.core.csv_files import csv_rows
     from crossroads.core.models import AuditEvent
-    from crossroads.encounters.cad_import import CallReader, csv_rows, shipped_mapping
+    from crossroads.encounters.cad_import import CallReader, shipped_mapping
     from crossroads.encounters.models import CallForService, CallUnit, Encounter
 
     started = time.perf_counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from datetime import date
 
 from django.test import Client
@@ -14,6 +15,8 @@ from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, Partnership, User
 from crossroads.core.roles import role_book
+from crossroads.directory import actions as directory_actions
+from crossroads.directory.models import Organization, Service, ServiceAtLocation
 
 PASSWORD = "correct horse battery staple"
 _serial = itertools.count(1)
@@ -87,3 +90,58 @@ def signed_in_client(user: User, **client_options: object) -> Client:
     session.update({"otp_device_id": device.persistent_id, "signed_in_at": now, "last_seen": now})
     session.save()
     return client
+
+
+def make_service(
+    name: str = "Alder Crisis Line", *, agency: Agency | None = None, **service: object
+) -> Service:
+    """A directory service and its organisation, loaded the way agencies load theirs (HSDS)."""
+    n = next(_serial)
+    organization_id, service_id = uuid.uuid4(), uuid.uuid4()
+    package = {
+        "organization": [
+            {"id": str(organization_id), "name": f"Test Organisation {n}", "description": "Test."}
+        ],
+        "service": [
+            {
+                "id": str(service_id),
+                "organization_id": str(organization_id),
+                "name": name,
+                "status": "active",
+                **service,
+            }
+        ],
+    }
+    directory_actions.hsds_import(by=None, package=package, source="tests")
+    if agency is not None:
+        directory_actions.organization_assign_agency(
+            by=None, organization=Organization.objects.get(pk=organization_id), agency=agency
+        )
+    return Service.objects.get(pk=service_id)
+
+
+def make_site(
+    service_name: str = "Harbor Crisis Stabilization",
+    *,
+    agency: Agency | None = None,
+    location_name: str | None = None,
+) -> ServiceAtLocation:
+    """A place a directory service is offered (HSDS service_at_location) and its location; the
+    service's organisation is kept by `agency`, whose staff report the site's capacity."""
+    service = make_service(service_name, agency=agency)
+    location_id, site_id = uuid.uuid4(), uuid.uuid4()
+    package = {
+        "location": [
+            {
+                "id": str(location_id),
+                "organization_id": str(service.organization_id),
+                "name": location_name or f"Test Site {next(_serial)}",
+                "location_type": "physical",
+            }
+        ],
+        "service_at_location": [
+            {"id": str(site_id), "service_id": str(service.pk), "location_id": str(location_id)}
+        ],
+    }
+    directory_actions.hsds_import(by=None, package=package, source="tests")
+    return ServiceAtLocation.objects.get(pk=site_id)

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",  # "reported 3 hours ago" on the capacity board
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "crossroads.encounters",
     "crossroads.training",
     "crossroads.directory",
+    "crossroads.referrals",
     "crossroads.api",
     "crossroads.demo",
 ]
@@ -242,6 +244,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # `crossroads import KIND FILE`: each kind's importer, by dotted path (core/importers.py, ADR 0011).
 CROSSROADS_IMPORTERS = {
     "calls": "crossroads.encounters.importers.CallsImporter",
+    "hsds": "crossroads.directory.importers.HsdsImporter",
 }
 
 # --- Resource directory (issue 4) ---------------------------------------------------------------

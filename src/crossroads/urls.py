@@ -6,6 +6,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("crossroads.encounters.urls")),
     path("directory/", include("crossroads.directory.urls")),
+    path("referrals/", include("crossroads.referrals.urls")),
     path("", include("crossroads.core.urls")),
 ]
 

@@ -22,13 +22,19 @@ from django.utils import timezone
 from crossroads.core import actions
 from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
 from crossroads.core.models import DataCategory, Role, User
+from crossroads.directory import actions as directory_actions
+from crossroads.directory import taxonomy
+from crossroads.directory.models import VerificationTask
 from crossroads.encounters import actions as call_actions
 from crossroads.people.actions import person_create
+from crossroads.referrals.actions import referral_start
 from crossroads.triage.rules import CallFacts
 from tests.factories import (
     agency_for_role,
     make_agency,
     make_partnership,
+    make_service,
+    make_site,
     make_user,
     signed_in_client,
 )
@@ -61,6 +67,7 @@ class Case:
     kwargs: Kwargs = lambda stage: {}
     body: dict[str, Any] | None = None
     scoped: bool = False  # names one agency's object: other agencies get 404
+    scoped_methods: frozenset[str] = frozenset()  # as `scoped`, for these methods only
     answers: int | None = None  # the status of a let-through call, where it is fixed
 
 
@@ -109,8 +116,66 @@ def _person(stage: Stage) -> dict[str, Any]:
     return {"person_id": person.pk}
 
 
+def _referral(stage: Stage) -> dict[str, Any]:
+    referral = referral_start(
+        by=stage.colleague,
+        service=make_service(),
+        site=None,
+        encounter=None,
+        need="crisis-line",
+        at=timezone.now(),
+    )
+    return {"referral_id": referral.pk}
+
+
 def _colleague(stage: Stage) -> dict[str, Any]:
     return {"user_id": stage.colleague.pk}
+
+
+def _own_site(stage: Stage) -> dict[str, Any]:
+    """A site whose listing the actor's agency keeps: its staff report the site's capacity."""
+    return {"site_id": make_site(agency=stage.actor.agency).pk}
+
+
+def _own_listing(stage: Stage) -> dict[str, Any]:
+    return {"table": "service", "record_id": make_service(agency=stage.actor.agency).pk}
+
+
+def _verification_task(stage: Stage) -> dict[str, Any]:
+    """Maintainers work on every agency's listings: a task about one nobody has verified."""
+    organization_id = make_service().organization_id
+    directory_actions.verification_tasks_open(today=timezone.localdate())
+    task = VerificationTask.objects.get(record_id=organization_id)
+    return {"task_id": task.pk}
+
+
+def _proposed_change(stage: Stage) -> dict[str, Any]:
+    provider = make_user(make_agency(type="bh_provider"), "provider_intake")
+    service = make_service(agency=provider.agency)
+    change = directory_actions.change_propose(
+        by=provider, record=service, changes={"name": "Walked"}
+    )
+    return {"change_id": change.pk}
+
+
+def _hsds_service(stage: Stage) -> dict[str, Any]:
+    return {"service_id": make_service().pk}
+
+
+def _hsds_site(stage: Stage) -> dict[str, Any]:
+    return {"service_at_location_id": make_site().pk}
+
+
+def _hsds_organization(stage: Stage) -> dict[str, Any]:
+    return {"organization_id": make_service().organization_id}
+
+
+def _hsds_taxonomy(stage: Stage) -> dict[str, Any]:
+    return {"taxonomy_id": taxonomy.TAXONOMY_ID}
+
+
+def _hsds_term(stage: Stage) -> dict[str, Any]:
+    return {"taxonomy_term_id": taxonomy.term_id("crisis-line")}
 
 
 CASES: dict[str, Case] = {
@@ -145,6 +210,10 @@ CASES: dict[str, Case] = {
     "encounters:encounter_draft_discard": Case(_own_draft, scoped=True),
     "encounters:screen_preview": Case(body={"instrument": "phq2", "screen-phq2-q1": "1"}),
     "encounters:encounter_detail": Case(_encounter, scoped=True),
+    "referrals:referral_start": Case(body={}, answers=422),  # no service named
+    "referrals:referral_detail": Case(_referral, scoped=True),
+    "directory:search": Case(),
+    "directory:service_detail": Case(lambda stage: {"service_id": make_service().pk}),
     "api-v1:call_list": Case(body={}),
     "api-v1:call_get": Case(_call, scoped=True),
     "api-v1:triage_recommend": Case(body={"behavioural_health": True}),
@@ -169,6 +238,41 @@ CASES: dict[str, Case] = {
     "api-v1:token_revoke": Case(_own_token, scoped=True),
     "api-v1:audit_event_list": Case(),
     "api-v1:audit_verify": Case(),
+    "api-v1:directory_search": Case(answers=200),
+    "api-v1:hsds_root": Case(answers=200),
+    "api-v1:hsds_service_list": Case(answers=200),
+    "api-v1:hsds_service_get": Case(_hsds_service, answers=200),
+    "api-v1:hsds_service_at_location_list": Case(answers=200),
+    "api-v1:hsds_service_at_location_get": Case(_hsds_site, answers=200),
+    "api-v1:hsds_organization_list": Case(answers=200),
+    "api-v1:hsds_organization_get": Case(_hsds_organization, answers=200),
+    "api-v1:hsds_taxonomy_list": Case(answers=200),
+    "api-v1:hsds_taxonomy_get": Case(_hsds_taxonomy, answers=200),
+    "api-v1:hsds_taxonomy_term_list": Case(answers=200),
+    "api-v1:hsds_taxonomy_term_get": Case(_hsds_term, answers=200),
+    "api-v1:hsds_package": Case(),  # GET: the package; POST without a file: 422
+    "directory:capacity": Case(),
+    "directory:capacity_report": Case(_own_site, body={}, scoped=True),
+    "directory:capacity_history": Case(_own_site, scoped=True),
+    "directory:verification_list": Case(),
+    "directory:record_verify": Case(_verification_task),
+    "directory:change_list": Case(),
+    "directory:change_approve": Case(_proposed_change),
+    "directory:change_reject": Case(_proposed_change, body={}),
+    "directory:listing_list": Case(),
+    "directory:listing_edit": Case(_own_listing, body={}, scoped=True),
+    # Everyone who searches reads a site's capacity; only its own agency reports it.
+    "api-v1:site_capacity": Case(
+        _own_site,
+        body={"kind": "crisis_bed", "accepting": True},
+        scoped_methods=frozenset({"POST"}),
+    ),
+    "api-v1:capacity_batch": Case(body={"readings": []}),
+    "api-v1:verification_task_list": Case(),
+    "api-v1:verification_task_verify": Case(_verification_task),
+    "api-v1:change_list": Case(body={}),
+    "api-v1:change_approve": Case(_proposed_change),
+    "api-v1:change_reject": Case(_proposed_change, body={"note": "walk"}),
 }
 
 
@@ -212,7 +316,8 @@ def _walk(stage: Stage, actor: User | None, *, outsider: bool = False) -> list[s
             client = signed_in_client(actor) if actor else Client()
             status = _call(client, route, method, case, kwargs)
             denial = _expected_denial(route, level, actor)
-            if denial is None and outsider and case.scoped and level != PUBLIC:
+            scoped = case.scoped or method in case.scoped_methods
+            if denial is None and outsider and scoped and level != PUBLIC:
                 denial = 404
             if denial is None and case.answers is not None:
                 ok = status == case.answers

@@ -18,6 +18,7 @@ VERBS = [
     "screen",
     "triage",
     "import",
+    "directory",
 ]
 
 
@@ -57,10 +58,14 @@ def test_bad_input_exits_2_with_a_message(args: list[str]) -> None:
     assert done.stderr.strip()
 
 
-SUB_VERB = {"audit": ["audit", "verify"], "import": ["import", "calls"]}
+SUB_VERB = {
+    "audit": ["audit", "verify"],
+    "import": ["import", "calls"],
+    "directory": ["directory", "search"],
+}
 
 
-@pytest.mark.parametrize("verb", ["backup", "restore", "audit", "demo_totp", "import"])
+@pytest.mark.parametrize("verb", ["backup", "restore", "audit", "demo_totp", "import", "directory"])
 def test_verbs_that_print_results_offer_json(verb: str) -> None:
     text = crossroads(*SUB_VERB.get(verb, [verb]), "--help").stdout
     assert "--json" in text

@@ -24,16 +24,14 @@ from django.db import IntegrityError
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crossroads.core.csv_files import HeaderError, Problem, csv_rows
 from crossroads.core.models import Agency, AuditEvent, ImportBatch
 from crossroads.encounters import actions, bulk, cad_import
 from crossroads.encounters.actions import call_intake
 from crossroads.encounters.cad_import import (
     CallMapping,
     CallReader,
-    HeaderError,
     MappingError,
-    Problem,
-    csv_rows,
     load_mapping,
     shipped_mapping,
 )

@@ -14,6 +14,9 @@ from crossroads.api.auth import API_AUTH
 from crossroads.core.actions import StaleVersion
 from crossroads.core.api import router as core_router
 from crossroads.core.problems import problem_response
+from crossroads.directory.api import router as directory_router
+from crossroads.directory.hsds_api import router as hsds_router
+from crossroads.directory.search_api import router as directory_search_router
 from crossroads.encounters.api import router as calls_router
 
 api = NinjaAPI(
@@ -29,6 +32,9 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", calls_router)
+api.add_router("/", directory_router)
+api.add_router("/", directory_search_router)
+api.add_router("/", hsds_router)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:

@@ -19,6 +19,29 @@ class Stream(Protocol):
     def flush(self) -> object: ...
 
 
+class LineStream(Protocol):
+    """A stream that ends each write with a newline unless told otherwise (Django's
+    OutputWrapper, as a management command's stderr is)."""
+
+    def write(self, msg: str, /, *, ending: str) -> object: ...
+
+    def flush(self) -> object: ...
+
+
+class Unended:
+    """A command's stderr for the bar, which draws over its own line: no newline after each
+    write."""
+
+    def __init__(self, out: LineStream) -> None:
+        self.out = out
+
+    def write(self, text: str) -> None:
+        self.out.write(text, ending="")
+
+    def flush(self) -> None:
+        self.out.flush()
+
+
 class ProgressBar:
     def __init__(self, total: int, *, stream: Stream, unit: str = "rows", width: int = 30) -> None:
         self.total = max(total, 1)

@@ -20,7 +20,7 @@ from django.utils import timezone
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, ImportBatch, User
-from crossroads.demo import certifications, history
+from crossroads.demo import certifications, directory, history
 from crossroads.demo.calls import seed_calls
 from crossroads.encounters import actions as encounter_actions
 from crossroads.training import actions as training_actions
@@ -63,6 +63,7 @@ DEMO_SIGN_INS = [
     ("analyst", "acbh", ["analyst"]),
     ("admin", "rpd", ["agency_admin"]),
     ("auditor", "rpd", ["auditor"]),
+    ("directory", "acbh", ["directory_maintainer"]),
 ]
 
 # More staff so that later capabilities (shifts, caseloads) have people to work with.
@@ -206,6 +207,8 @@ def build_county(
         county.calls = seed_calls(
             dispatchers, rng, until=until, days=LIVE_DAYS, per_day=calls_per_day
         )
+        names = {key: name for key, name, *_ in AGENCIES}
+        directory.load(county, names, seed=seed, now=until, progress=progress)
     return county
 
 

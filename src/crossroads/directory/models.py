@@ -13,14 +13,12 @@ waiting for review, agencies' own terms mapped onto the Crossroads taxonomy, and
 from __future__ import annotations
 
 import uuid
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from django.db import models
 from django.db.models import Q
 
 from crossroads.core.models import Agency, User
-
-DANGLING_OK: dict[str, Any] = {"on_delete": models.DO_NOTHING, "db_constraint": False}
 
 
 class HsdsRecord(models.Model):
@@ -63,7 +61,12 @@ class TaxonomyTerm(HsdsRecord):
     # HSDS names both the free-text `taxonomy` and the `taxonomy_id` reference; the reference
     # takes the name of its nested form, `taxonomy_detail`, and keeps its HSDS column.
     taxonomy_detail = models.ForeignKey(
-        "Taxonomy", related_name="taxonomy_terms", null=True, db_column="taxonomy_id", **DANGLING_OK
+        "Taxonomy",
+        related_name="taxonomy_terms",
+        null=True,
+        db_column="taxonomy_id",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     term_uri = models.TextField(null=True)
 
@@ -108,7 +111,10 @@ class OrganizationIdentifier(HsdsRecord):
     """
 
     organization = models.ForeignKey(
-        "Organization", related_name="organization_identifiers", **DANGLING_OK
+        "Organization",
+        related_name="organization_identifiers",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     identifier_scheme = models.TextField(null=True)
     identifier_type = models.TextField()
@@ -120,7 +126,9 @@ class OrganizationIdentifier(HsdsRecord):
 class Program(HsdsRecord):
     """HSDS `program`: The details of collections of related services."""
 
-    organization = models.ForeignKey("Organization", related_name="programs", **DANGLING_OK)
+    organization = models.ForeignKey(
+        "Organization", related_name="programs", on_delete=models.DO_NOTHING, db_constraint=False
+    )
     name = models.TextField()
     alternate_name = models.TextField(null=True)
     description = models.TextField()
@@ -133,8 +141,16 @@ class Service(HsdsRecord):
     different groups.
     """
 
-    organization = models.ForeignKey("Organization", related_name="services", **DANGLING_OK)
-    program = models.ForeignKey("Program", related_name="services", null=True, **DANGLING_OK)
+    organization = models.ForeignKey(
+        "Organization", related_name="services", on_delete=models.DO_NOTHING, db_constraint=False
+    )
+    program = models.ForeignKey(
+        "Program",
+        related_name="services",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     name = models.TextField()
     alternate_name = models.TextField(null=True)
     description = models.TextField(null=True)
@@ -170,7 +186,11 @@ class Location(HsdsRecord):
     location_type = models.TextField()
     url = models.TextField(null=True)
     organization = models.ForeignKey(
-        "Organization", related_name="locations", null=True, **DANGLING_OK
+        "Organization",
+        related_name="locations",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     name = models.TextField(null=True)
     alternate_name = models.TextField(null=True)
@@ -192,8 +212,18 @@ class Location(HsdsRecord):
 class ServiceAtLocation(HsdsRecord):
     """HSDS `service_at_location`: A link between a service and a specific location."""
 
-    service = models.ForeignKey("Service", related_name="service_at_locations", **DANGLING_OK)
-    location = models.ForeignKey("Location", related_name="service_at_locations", **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="service_at_locations",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    location = models.ForeignKey(
+        "Location",
+        related_name="service_at_locations",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     description = models.TextField(null=True)
 
     hsds_table = "service_at_location"
@@ -202,7 +232,13 @@ class ServiceAtLocation(HsdsRecord):
 class Address(HsdsRecord):
     """HSDS `address`: The addresses of locations where organizations operate."""
 
-    location = models.ForeignKey("Location", related_name="addresses", null=True, **DANGLING_OK)
+    location = models.ForeignKey(
+        "Location",
+        related_name="addresses",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     attention = models.TextField(null=True)
     address_1 = models.TextField()
     address_2 = models.TextField(null=True)
@@ -220,13 +256,33 @@ class Contact(HsdsRecord):
     """HSDS `contact`: The details of the named contacts for services and organizations."""
 
     organization = models.ForeignKey(
-        "Organization", related_name="contacts", null=True, **DANGLING_OK
+        "Organization",
+        related_name="contacts",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
-    service = models.ForeignKey("Service", related_name="contacts", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="contacts",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     service_at_location = models.ForeignKey(
-        "ServiceAtLocation", related_name="contacts", null=True, **DANGLING_OK
+        "ServiceAtLocation",
+        related_name="contacts",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
-    location = models.ForeignKey("Location", related_name="contacts", null=True, **DANGLING_OK)
+    location = models.ForeignKey(
+        "Location",
+        related_name="contacts",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     name = models.TextField(null=True)
     title = models.TextField(null=True)
     department = models.TextField(null=True)
@@ -240,14 +296,40 @@ class Phone(HsdsRecord):
     and locations.
     """
 
-    location = models.ForeignKey("Location", related_name="phones", null=True, **DANGLING_OK)
-    service = models.ForeignKey("Service", related_name="phones", null=True, **DANGLING_OK)
-    organization = models.ForeignKey(
-        "Organization", related_name="phones", null=True, **DANGLING_OK
+    location = models.ForeignKey(
+        "Location",
+        related_name="phones",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
-    contact = models.ForeignKey("Contact", related_name="phones", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="phones",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    organization = models.ForeignKey(
+        "Organization",
+        related_name="phones",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    contact = models.ForeignKey(
+        "Contact",
+        related_name="phones",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     service_at_location = models.ForeignKey(
-        "ServiceAtLocation", related_name="phones", null=True, **DANGLING_OK
+        "ServiceAtLocation",
+        related_name="phones",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     number = models.TextField()
     extension = models.FloatField(null=True)
@@ -260,10 +342,26 @@ class Phone(HsdsRecord):
 class Schedule(HsdsRecord):
     """HSDS `schedule`: The details of when a service or location is open."""
 
-    service = models.ForeignKey("Service", related_name="schedules", null=True, **DANGLING_OK)
-    location = models.ForeignKey("Location", related_name="schedules", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="schedules",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    location = models.ForeignKey(
+        "Location",
+        related_name="schedules",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     service_at_location = models.ForeignKey(
-        "ServiceAtLocation", related_name="schedules", null=True, **DANGLING_OK
+        "ServiceAtLocation",
+        related_name="schedules",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     valid_from = models.DateField(null=True)
     valid_to = models.DateField(null=True)
@@ -291,7 +389,13 @@ class Schedule(HsdsRecord):
 class ServiceArea(HsdsRecord):
     """HSDS `service_area`: The details of the geographic area for which a service is available."""
 
-    service = models.ForeignKey("Service", related_name="service_areas", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="service_areas",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     name = models.TextField(null=True)
     description = models.TextField(null=True)
     extent = models.TextField(null=True)
@@ -304,9 +408,27 @@ class ServiceArea(HsdsRecord):
 class Language(HsdsRecord):
     """HSDS `language`: The languages that are spoken at locations or services."""
 
-    service = models.ForeignKey("Service", related_name="languages", null=True, **DANGLING_OK)
-    location = models.ForeignKey("Location", related_name="languages", null=True, **DANGLING_OK)
-    phone = models.ForeignKey("Phone", related_name="languages", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="languages",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    location = models.ForeignKey(
+        "Location",
+        related_name="languages",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
+    phone = models.ForeignKey(
+        "Phone",
+        related_name="languages",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     name = models.TextField(null=True)
     code = models.TextField(null=True)
     note = models.TextField(null=True)
@@ -318,9 +440,19 @@ class Funding(HsdsRecord):
     """HSDS `funding`: The sources of funding for a service or organization."""
 
     organization = models.ForeignKey(
-        "Organization", related_name="funding", null=True, **DANGLING_OK
+        "Organization",
+        related_name="funding",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
-    service = models.ForeignKey("Service", related_name="funding", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service",
+        related_name="funding",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     source = models.TextField(null=True)
 
     hsds_table = "funding"
@@ -329,7 +461,9 @@ class Funding(HsdsRecord):
 class CostOption(HsdsRecord):
     """HSDS `cost_option`: The costs of a service at certain points in time."""
 
-    service = models.ForeignKey("Service", related_name="cost_options", **DANGLING_OK)
+    service = models.ForeignKey(
+        "Service", related_name="cost_options", on_delete=models.DO_NOTHING, db_constraint=False
+    )
     valid_from = models.DateField(null=True)
     valid_to = models.DateField(null=True)
     option = models.TextField(null=True)
@@ -345,7 +479,13 @@ class Accessibility(HsdsRecord):
     have disabilities.
     """
 
-    location = models.ForeignKey("Location", related_name="accessibility", null=True, **DANGLING_OK)
+    location = models.ForeignKey(
+        "Location",
+        related_name="accessibility",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+    )
     description = models.TextField(null=True)
     details = models.TextField(null=True)
     url = models.TextField(null=True)
@@ -359,7 +499,11 @@ class RequiredDocument(HsdsRecord):
     """
 
     service = models.ForeignKey(
-        "Service", related_name="required_documents", null=True, **DANGLING_OK
+        "Service",
+        related_name="required_documents",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     document = models.TextField(null=True)
     uri = models.TextField(null=True)
@@ -372,8 +516,10 @@ class Attribute(HsdsRecord):
     nature of the service provided.
     """
 
-    link_id = models.UUIDField()
-    taxonomy_term = models.ForeignKey("TaxonomyTerm", related_name="attributes", **DANGLING_OK)
+    link_id = models.UUIDField(db_index=True)  # the search index reads attributes by record
+    taxonomy_term = models.ForeignKey(
+        "TaxonomyTerm", related_name="attributes", on_delete=models.DO_NOTHING, db_constraint=False
+    )
     link_type = models.TextField(null=True)
     link_entity = models.TextField()
     value = models.TextField(null=True)
@@ -545,14 +691,24 @@ class SearchEntry(models.Model):
     GiST on a point) sits beside it, keyed by this integer id."""
 
     id = models.BigAutoField(primary_key=True)
-    service = models.ForeignKey(Service, related_name="+", **DANGLING_OK)
-    location = models.ForeignKey(Location, related_name="+", null=True, **DANGLING_OK)
+    service = models.ForeignKey(
+        Service, related_name="+", on_delete=models.DO_NOTHING, db_constraint=False
+    )
+    location = models.ForeignKey(
+        Location, related_name="+", null=True, on_delete=models.DO_NOTHING, db_constraint=False
+    )
     service_at_location = models.ForeignKey(
-        ServiceAtLocation, related_name="+", null=True, **DANGLING_OK
+        ServiceAtLocation,
+        related_name="+",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
     )
     organization_id = models.UUIDField(null=True)
     name = models.TextField()
     organization_name = models.TextField(blank=True)
+    location_name = models.TextField(blank=True)
+    address = models.TextField(blank=True, help_text="One line: street, city, state, ZIP.")
     text = models.TextField(help_text="Lower-cased words to match free text against.")
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)

@@ -9,7 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import AwareDatetime, ConfigDict
 
-from crossroads.core.models import User
+from crossroads.core.access import api_caller
 from crossroads.encounters import actions, queries
 from crossroads.encounters.field_guide import FieldGuide, field_guide
 from crossroads.encounters.models import CallForService, Encounter
@@ -18,10 +18,6 @@ from crossroads.people.queries import person_for
 from crossroads.triage.rules import CallFacts, Recommendation, recommend, rule_book
 
 router = Router(tags=["calls"])
-
-
-def _me(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
 class CallIn(Schema):
@@ -93,19 +89,19 @@ class CallOut(Schema):
 @router.post("/calls", response={201: CallOut}, url_name="call_list")
 def call_intake(request: HttpRequest, payload: CallIn) -> Status[Any]:
     call = actions.call_intake(
-        by=_me(request), **payload.model_dump(exclude={"facts"}), facts=payload.facts
+        by=api_caller(request), **payload.model_dump(exclude={"facts"}), facts=payload.facts
     )
     return Status(201, call)
 
 
 @router.get("/calls", response=list[CallOut], url_name="call_list")
 def call_list(request: HttpRequest) -> object:
-    return queries.recent_calls_for(_me(request))
+    return queries.recent_calls_for(api_caller(request))
 
 
 @router.get("/calls/{call_id}", response=CallOut, url_name="call_get")
 def call_get(request: HttpRequest, call_id: UUID) -> object:
-    return queries.call_for(_me(request), call_id)
+    return queries.call_for(api_caller(request), call_id)
 
 
 class CallAdvanceIn(Schema):
@@ -127,7 +123,7 @@ class CallAdvanceIn(Schema):
 @router.post("/calls/{call_id}/advance", response=CallOut, url_name="call_advance")
 def call_advance(request: HttpRequest, call_id: UUID, payload: CallAdvanceIn) -> object:
     """Move the call one step along its workflow; the answer is the call as it now stands."""
-    user = _me(request)
+    user = api_caller(request)
     call = queries.call_for(user, call_id)
     sendable = queries.dispatchable_officers(user).in_bulk(payload.officers)
     if missing := [str(pk) for pk in payload.officers if pk not in sendable]:
@@ -143,7 +139,7 @@ def call_advance(request: HttpRequest, call_id: UUID, payload: CallAdvanceIn) ->
 @router.post("/triage/recommend", response=Recommendation, url_name="triage_recommend")
 def triage_recommend(request: HttpRequest, payload: CallFacts) -> Recommendation:
     """The recommendation for a call's facts, without recording anything."""
-    return recommend(rule_book(_me(request).agency.triage_rule_book), payload)
+    return recommend(rule_book(api_caller(request).agency.triage_rule_book), payload)
 
 
 class ScreenIn(Schema):
@@ -214,7 +210,7 @@ class EncounterOut(Schema):
 
 @router.post("/encounters", response={201: EncounterOut}, url_name="encounter_list")
 def encounter_submit(request: HttpRequest, payload: EncounterIn) -> Status[Any]:
-    user = _me(request)
+    user = api_caller(request)
     call = queries.call_for(user, payload.call) if payload.call else None
     person = person_for(user, payload.person) if payload.person else None
     encounter = actions.encounter_submit(
@@ -229,7 +225,7 @@ def encounter_submit(request: HttpRequest, payload: EncounterIn) -> Status[Any]:
 
 @router.get("/encounters/{encounter_id}", response=EncounterOut, url_name="encounter_get")
 def encounter_get(request: HttpRequest, encounter_id: UUID) -> object:
-    return queries.encounter_for(_me(request), encounter_id)
+    return queries.encounter_for(api_caller(request), encounter_id)
 
 
 @router.get("/field-guide", response=FieldGuide, url_name="field_guide")
@@ -257,9 +253,9 @@ class PersonOut(Schema):
 
 @router.post("/people", response={201: PersonOut}, url_name="person_list")
 def person_create(request: HttpRequest, payload: PersonIn) -> Status[Any]:
-    return Status(201, people_actions.person_create(by=_me(request), **payload.model_dump()))
+    return Status(201, people_actions.person_create(by=api_caller(request), **payload.model_dump()))
 
 
 @router.get("/people/{person_id}", response=PersonOut, url_name="person_get")
 def person_get(request: HttpRequest, person_id: UUID) -> object:
-    return person_for(_me(request), person_id)
+    return person_for(api_caller(request), person_id)

@@ -54,6 +54,11 @@ class FieldGuide(BaseModel):
         return frozenset(s.code for group in self.signs.values() for s in group.signs)
 
     @property
+    def group_of_sign(self) -> dict[str, str]:
+        """Sign code -> its group's key (suggestions for "find a place" are made by group)."""
+        return {s.code: key for key, group in self.signs.items() for s in group.signs}
+
+    @property
     def technique_codes(self) -> frozenset[str]:
         return frozenset(t.code for t in self.deescalation)
 

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
+from crossroads.core.access import signed_in
 from crossroads.core.forms import add_validation_errors
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
@@ -40,10 +41,6 @@ FRAGMENT_HEADER = "X-Crossroads-Fragment"
 MULTIPLE = frozenset({"signs", "deescalation"})
 NOT_KEPT_IN_DRAFTS = frozenset({"client_key"})  # the draft's own key
 SAFETY = ("weapon_present", "subject_injured", "officer_injured")
-
-
-def _me(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _zone(user: User) -> ZoneInfo:
@@ -74,7 +71,7 @@ def _call(user: User, value: object) -> CallForService | None:
 
 @gzip_page  # ~100 kB of radio buttons shrink to ~12 kB on a slow link (ADR 0010 on BREACH)
 def encounter_new(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     with timezone.override(_zone(user)):
         if request.method == "POST":
             return _submit(request, user)
@@ -245,7 +242,7 @@ def _error_summary(form: EncounterForm) -> list[tuple[str, str, str]]:
 
 @require_POST
 def encounter_draft_save(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     htmx = request.headers.get("HX-Request") == "true"
     key = _uuid(request.POST.get("client_key"))
     fields = {
@@ -284,7 +281,7 @@ def encounter_draft_save(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def encounter_draft_discard(request: HttpRequest, draft_id: UUID) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     actions.encounter_draft_discard(by=user, draft=queries.encounter_draft_for(user, draft_id))
     messages.info(request, "Draft discarded.")
     return redirect("encounters:encounter_new")
@@ -306,7 +303,7 @@ def screen_preview(request: HttpRequest) -> HttpResponse:
 
 
 def encounter_detail(request: HttpRequest, encounter_id: UUID) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     encounter = queries.encounter_for(user, encounter_id)
     person = None
     if encounter.person_id and encounter.agency_id == user.agency_id:
@@ -333,6 +330,7 @@ def encounter_detail(request: HttpRequest, encounter_id: UUID) -> HttpResponse:
                 "signs_by_group": signs_by_group,
                 "techniques": [techniques.get(code, code) for code in encounter.deescalation],
                 "screens": _screens_shown(user, encounter),
+                "perms_find_place": user.can("directory.view"),
             },
         )
 

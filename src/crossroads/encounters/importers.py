@@ -24,18 +24,14 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
+from crossroads.core.csv_files import ENCODING, HeaderError, Problem, UnreadableFile, csv_rows
 from crossroads.core.models import Agency, ImportBatch
-from crossroads.core.progress import ProgressBar
+from crossroads.core.progress import ProgressBar, Unended
 from crossroads.encounters import actions
 from crossroads.encounters.cad_import import (
-    ENCODING,
     CallMapping,
     CallReader,
-    HeaderError,
     MappingError,
-    Problem,
-    UnreadableFile,
-    csv_rows,
     load_mapping,
     mapping_names,
     shipped_mapping,
@@ -92,7 +88,7 @@ class CallsImporter:
         show = options["progress"]
         if show is None:
             show = stderr.isatty() and not options["json"]
-        bar = ProgressBar(max(lines - 1, 1), stream=_Unended(stderr), unit="rows") if show else None
+        bar = ProgressBar(max(lines - 1, 1), stream=Unended(stderr), unit="rows") if show else None
         run = _Run(path, mapping, agency, options, bar)
         try:
             with _cyclic_gc_paused():
@@ -275,19 +271,6 @@ def _cyclic_gc_paused() -> Iterator[None]:
         if was_enabled:
             gc.enable()
         gc.collect()
-
-
-class _Unended:
-    """stderr for the bar, which draws over its own line: no newline after each write."""
-
-    def __init__(self, out: OutputWrapper) -> None:
-        self.out = out
-
-    def write(self, text: str) -> None:
-        self.out.write(text, ending="")
-
-    def flush(self) -> None:
-        self.out.flush()
 
 
 def _mapping(name: str) -> CallMapping:

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crossroads.core.access import signed_in
 from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors
 from crossroads.core.models import User
@@ -19,10 +20,6 @@ from crossroads.encounters import actions, queries
 from crossroads.encounters.forms import CallAdvanceForm, CallIntakeForm
 from crossroads.encounters.models import CallForService
 from crossroads.triage.rules import Recommendation, RuleBook, recommend, rule_book
-
-
-def _me(request: HttpRequest) -> User:
-    return request.user  # type: ignore[return-value]
 
 
 def _book(user: User) -> RuleBook:
@@ -36,7 +33,7 @@ def _recommendation(form: CallIntakeForm, book: RuleBook) -> Recommendation | No
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     responses = _book(user).responses
     return render(
         request,
@@ -53,13 +50,13 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 
 def call_intake(request: HttpRequest) -> HttpResponse:
-    book = _book(_me(request))
+    book = _book(signed_in(request))
     form = CallIntakeForm(request.POST or None, book=book)
     if request.method == "POST" and form.is_valid() and (facts := form.facts()) is not None:
         data = form.cleaned_data
         try:
             call = actions.call_intake(
-                by=_me(request),
+                by=signed_in(request),
                 source=data["source"],
                 initial_call_type=data["initial_call_type"],
                 facts=facts,
@@ -101,7 +98,7 @@ def _bound_or_default(form: CallIntakeForm, book: RuleBook) -> CallIntakeForm:
 @require_POST
 def triage_preview(request: HttpRequest) -> HttpResponse:
     """The recommendation for the form as it stands; htmx swaps it in beside the form."""
-    book = _book(_me(request))
+    book = _book(signed_in(request))
     form = CallIntakeForm(request.POST, book=book)
     form.is_valid()
     return render(
@@ -110,7 +107,7 @@ def triage_preview(request: HttpRequest) -> HttpResponse:
 
 
 def call_detail(request: HttpRequest, call_id: UUID) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     call = queries.call_for(user, call_id)
     return _call_page(request, call, _advance_form(user, call))
 
@@ -145,7 +142,7 @@ def _call_page(
 
 @require_POST
 def call_advance(request: HttpRequest, call_id: UUID) -> HttpResponse:
-    user = _me(request)
+    user = signed_in(request)
     call = queries.call_for(user, call_id)
     form = _advance_form(user, call, request.POST)
     if form is None:

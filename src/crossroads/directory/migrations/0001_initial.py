@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("core", "0005_alter_rolegrant_role"),
+        ("core", "0005_directory_maintainer_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

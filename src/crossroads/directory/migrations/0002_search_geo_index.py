@@ -1,7 +1,9 @@
 """The spatial index beside SearchEntry: an R*Tree on SQLite, a GiST index on PostgreSQL.
 
 Both are a table `directory_search_geo` keyed by the entry's integer id, so `index.py` and
-`search.py` speak to one shape; only the box test differs (ADR 0013)."""
+`search.py` speak to one shape; only the box test differs (ADR 0013). No foreign key to the
+entries: `index.py` keeps the two in step, and Django's flush between transactional tests
+truncates model tables only (a reference would make PostgreSQL refuse the TRUNCATE)."""
 
 from django.db import migrations
 
@@ -10,7 +12,7 @@ SQLITE = (
 )
 POSTGRES = (
     "CREATE TABLE directory_search_geo ("
-    " id bigint PRIMARY KEY REFERENCES directory_searchentry (id) ON DELETE CASCADE,"
+    " id bigint PRIMARY KEY,"
     " position point NOT NULL);"
     "CREATE INDEX directory_search_geo_position ON directory_search_geo USING gist (position)"
 )
