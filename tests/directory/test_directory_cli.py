@@ -1,4 +1,4 @@
-"""`crossroads directory search` and `crossroads directory reindex`."""
+"""`crossroads directory search`, `reindex` and `map-term`."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from crossroads.core.models import AuditEvent
+from crossroads.directory.models import TermMapping
 from tests.directory.hsds_records import AROUND_THE_CLOCK, Records, weekly
+from tests.factories import make_agency
 
 
 @pytest.fixture
@@ -132,3 +134,43 @@ def test_reindex_rebuilds_and_is_audited() -> None:
     assert json.loads(directory("reindex", "--json")) == {"entries": 2}
     assert directory("reindex") == "Search index rebuilt: 2 entries\n"
     assert AuditEvent.objects.filter(verb="directory.search_index_rebuild").count() == 2
+
+
+@pytest.mark.django_db
+def test_an_agencys_own_term_is_searched_as_a_crossroads_category() -> None:
+    agency = make_agency(type="bh_provider", short_name="ACBH")
+    records = Records()
+    own = records.term("CRISIS-RES")  # the county's code for its crisis residential beds
+    respite = records.service("Northside Respite", hours=[AROUND_THE_CLOCK])
+    records.attribute(respite, "service", own)
+    records.site(respite, lat=39.76, lon=-84.19)
+    records.load()
+    assert (
+        json.loads(directory("search", "--category", "crisis-stabilisation", "--json"))["total"]
+        == 0
+    )
+    printed = directory(
+        "map-term", "--agency", "ACBH", "--term", "CRISIS-RES", "--category", "crisis-stabilisation"
+    )
+    assert printed.startswith("CRISIS-RES") and "crisis-stabilisation" in printed
+    found = json.loads(directory("search", "--category", "crisis-stabilisation", "--json"))
+    assert [hit["name"] for hit in found["hits"]] == ["Northside Respite"]
+    assert TermMapping.objects.get().agency == agency
+    assert AuditEvent.objects.filter(verb="directory.term_mapping_create").count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--agency", "nobody", "--term", "x", "--category", "moud"], "--agency: no agency"),
+        (["--agency", "MAP", "--term", "missing", "--category", "moud"], "--term: 'missing'"),
+        (["--agency", "MAP", "--term", "crisis-line", "--category", "detox"], "--category:"),
+    ],
+)
+def test_a_bad_mapping_exits_2_naming_the_option(args: list[str], message: str) -> None:
+    make_agency(short_name="MAP")
+    with pytest.raises(CommandError, match=message) as raised:
+        directory("map-term", *args)
+    assert raised.value.returncode == 2
+    assert not TermMapping.objects.exists()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from crossroads.core import access, audit
@@ -116,7 +117,8 @@ def hsds_import(
     listing, when it was verified) stay as they are. A package with any problem writes nothing
     (ValidationError naming each place); what the standard allows but Crossroads cannot use (a
     reference to a record nobody has) is a warning. The shipped Crossroads taxonomy is never
-    overwritten. Search is rebuilt after. `progress` hears how many records are written, then
+    overwritten. The search entries of the services a change shows in (before or after it) are
+    rebuilt, and only those. `progress` hears how many records are written, then
     how many services indexed."""
     if by is not None:
         access.require_permission(by, "directory.maintain")
@@ -128,10 +130,14 @@ def hsds_import(
     package.check_references(lambda table, ids: hsds.TABLES[table].existing_ids(ids))
     with transaction.atomic():
         written = _Stage(progress, "written", sum(len(rows) for _, rows in prepared.values()))
-        counts = {name: _upsert(read, rows, written) for name, (read, rows) in prepared.items()}
-        if any(c.created or c.updated for c in counts.values()):
-            indexed = _Stage(progress, "indexed", Service.objects.count())
-            index.refresh_search_entries()  # whole: a term or a location can touch any service
+        touched: set[Reference] = set()
+        counts = {
+            name: _upsert(read, rows, written, touched) for name, (read, rows) in prepared.items()
+        }
+        if touched:
+            services = _services_showing(touched)
+            indexed = _Stage(progress, "indexed", len(services))
+            index.refresh_search_entries(service_ids=services)
             indexed.advance(indexed.total)
         audit.record(
             by=by,
@@ -220,13 +226,16 @@ class _Stage:
             self.progress(self.name, self.done, self.total)
 
 
-def _upsert(read: exchange.TableRead, rows: PreparedRows, written: _Stage) -> TableCounts:
-    """Create the new records and update the changed ones of one table, in bulk."""
+def _upsert(
+    read: exchange.TableRead, rows: PreparedRows, written: _Stage, touched: set[Reference]
+) -> TableCounts:
+    """Create the new records and update the changed ones of one table, in bulk; what the
+    search index shows of them (as they were and as they are) goes into `touched`."""
     model = hsds.TABLES[read.table.name].model
     created = updated = 0
     for start in range(0, len(rows), hsds.CHUNK):
         chunk = rows[start : start + hsds.CHUNK]
-        new, changed, fields = _changes(model, read, chunk)
+        new, changed, fields = _changes(model, read, chunk, touched)
         model._default_manager.bulk_create(new, batch_size=500)
         if changed:
             model._default_manager.bulk_update(changed, sorted(fields), batch_size=500)
@@ -237,18 +246,24 @@ def _upsert(read: exchange.TableRead, rows: PreparedRows, written: _Stage) -> Ta
 
 
 def _changes(
-    model: type[HsdsRecord], read: exchange.TableRead, chunk: PreparedRows
+    model: type[HsdsRecord],
+    read: exchange.TableRead,
+    chunk: PreparedRows,
+    touched: set[Reference],
 ) -> tuple[list[HsdsRecord], list[HsdsRecord], set[str]]:
     """The chunk's new records, its changed ones, and the fields that changed."""
     existing = model._default_manager.in_bulk([row.id for row, _ in chunk])
     new: list[HsdsRecord] = []
     changed: list[HsdsRecord] = []
     fields: set[str] = set()
+    table = read.table.name
     for row, attributes in chunk:
         record = existing.get(row.id)
         if record is None:
             new.append(model(**attributes, extra=row.extra))
+            touched.update(_shown_in(table, row.id, attributes))
             continue
+        before = set(_shown_in(table, row.id, vars(record)))
         # The package's extension columns replace those of the record; others stay.
         extra = {k: v for k, v in record.extra.items() if k not in read.extension}
         extra |= row.extra
@@ -260,7 +275,45 @@ def _changes(
         if different:
             fields |= different
             changed.append(record)
+            touched.update(before, _shown_in(table, row.id, attributes))
     return new, changed, fields
+
+
+# What the search index reads (index.py): a record of these tables shows in the entries of the
+# services, locations or sites it names. Other tables (phones, contacts, funding…) show in none.
+Reference = tuple[
+    str, UUID
+]  # ("service" | "location" | "service_at_location" | "organization", id)
+_OWNERS = ("service", "location", "service_at_location")
+_SHOWN_BY_OWNER = {"address", "schedule", "language", "cost_option"}
+
+
+def _shown_in(table: str, record_id: UUID, values: dict[str, Any]) -> Iterator[Reference]:
+    if table in ("organization", "location", "service"):
+        yield table, record_id
+    elif table == "service_at_location":
+        yield "service", values["service_id"]
+    elif table == "attribute" and values.get("link_entity") in _OWNERS:
+        yield values["link_entity"], values["link_id"]
+    elif table in _SHOWN_BY_OWNER:
+        for owner in _OWNERS:
+            if values.get(f"{owner}_id"):
+                yield owner, values[f"{owner}_id"]
+
+
+def _services_showing(touched: set[Reference]) -> set[UUID]:
+    """The services whose entries show any of these records, as the records now stand."""
+    ids: dict[str, list[UUID]] = {kind: [] for kind in (*_OWNERS, "organization")}
+    for kind, record_id in touched:
+        ids[kind].append(record_id)
+    services = set(ids["service"])
+    sites = ServiceAtLocation.objects.filter(
+        Q(pk__in=ids["service_at_location"]) | Q(location_id__in=ids["location"])
+    )
+    services.update(sites.values_list("service_id", flat=True))
+    by_organization = Service.objects.filter(organization_id__in=ids["organization"])
+    services.update(by_organization.values_list("pk", flat=True))
+    return services
 
 
 ExportForm = Literal["package", "json"]

@@ -26,7 +26,7 @@ from django.urls import reverse
 from ninja import Field, File, Query, Router, Schema, UploadedFile
 from pydantic import AwareDatetime, ConfigDict
 
-from crossroads.core.models import User
+from crossroads.core.access import api_caller
 from crossroads.directory import actions, exchange, hsds, places
 from crossroads.directory.models import (
     Attribute,
@@ -46,10 +46,6 @@ SCHEMAS = "https://raw.githubusercontent.com/openreferral/specification/3.0/sche
 PROFILE = "https://docs.openreferral.org/en/latest/hsds/"
 Shape = hsds.Shape
 Answer = HttpResponse | StreamingHttpResponse  # a page, or (ndjson) a stream
-
-
-def _me(request: HttpRequest) -> User:
-    return request.auth  # type: ignore[attr-defined, no-any-return]
 
 
 def _described(schema: str) -> dict[str, Any]:
@@ -350,7 +346,7 @@ def hsds_taxonomy_term_get(request: HttpRequest, taxonomy_term_id: UUID) -> Http
 def hsds_package_export(request: HttpRequest) -> FileResponse:
     with tempfile.TemporaryDirectory() as folder:
         destination = Path(folder) / "hsds.zip"
-        actions.hsds_export(by=_me(request), destination=destination)
+        actions.hsds_export(by=api_caller(request), destination=destination)
         # Open before the folder goes: the open file outlives its name while it is sent.
         stream = destination.open("rb")
     return FileResponse(stream, as_attachment=True, filename="crossroads-hsds.zip")
@@ -388,7 +384,7 @@ def hsds_package_import(request: HttpRequest, package: File[UploadedFile]) -> di
         else:
             read = exchange.read_package(path)
             read.name = name
-        done = actions.hsds_import(by=_me(request), package=read, source=read.name)
+        done = actions.hsds_import(by=api_caller(request), package=read, source=read.name)
     return {
         "source": done.source,
         "read": done.rows_read,

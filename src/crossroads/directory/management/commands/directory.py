@@ -5,6 +5,8 @@
 - `reindex`: rebuild the search index from the directory's records (an audited action).
 - `verify-due`: open a verification task for each listing not verified within
   CROSSROADS_VERIFY_WITHIN_DAYS; run it daily (docs/operations.md). Running it again opens none.
+- `map-term`: read an agency's own taxonomy term (loaded with its HSDS data) as a Crossroads
+  category, access or payment code in search.
 
 Bad input exits 2, naming the option and the reason.
 """
@@ -12,17 +14,21 @@ Bad input exits 2, naming the option and the reason.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from pydantic import TypeAdapter
 
+from crossroads.core.models import Agency
 from crossroads.directory import actions
+from crossroads.directory.models import TaxonomyTerm
 from crossroads.directory.search import QueryError, SearchResults, query_from, search
 
 # SearchQuery's field -> the option that sets it, for naming the option in an error.
@@ -70,6 +76,13 @@ class Command(BaseCommand):
             "verify-due", help="queue listings past their verification period for the maintainer"
         )
         due.add_argument("--json", action="store_true", help="print JSON")
+        mapping = verbs.add_parser(
+            "map-term", help="search an agency's own taxonomy term as a Crossroads code"
+        )
+        mapping.add_argument("--agency", required=True, metavar="SHORT_NAME")
+        mapping.add_argument("--term", required=True, metavar="ID|CODE", help="the agency's term")
+        mapping.add_argument("--category", required=True, metavar="CODE", help="a Crossroads code")
+        mapping.add_argument("--json", action="store_true", help="print JSON")
 
     def _search_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--text", default="", metavar="T", help="words that must all match")
@@ -101,6 +114,7 @@ class Command(BaseCommand):
             "search": self.search,
             "reindex": self.reindex,
             "verify-due": self.verify_due,
+            "map-term": self.map_term,
         }
         verbs[options["verb"]](options)
 
@@ -161,3 +175,35 @@ class Command(BaseCommand):
         else:
             plural = "" if opened == 1 else "s"
             self.stdout.write(f"{opened} verification task{plural} opened ({today})")
+
+    def map_term(self, options: dict[str, Any]) -> None:
+        agency = Agency.objects.filter(short_name=options["agency"]).first()
+        if agency is None:
+            raise CommandError(f"--agency: no agency is called {options['agency']!r}", returncode=2)
+        term = _term(options["term"])
+        try:
+            mapping = actions.term_mapping_create(
+                by=None, agency=agency, term=term, category=options["category"]
+            )
+        except ValidationError as error:
+            raise CommandError(f"--category: {error.messages[0]}", returncode=2) from None
+        if options["json"]:
+            self.stdout.write(json.dumps({"term": str(term.pk), "category": mapping.category}))
+        else:
+            self.stdout.write(f"{term.name} ({term.pk}) is now searched as {mapping.category}")
+
+
+def _term(given: str) -> TaxonomyTerm:
+    """A term by its id, or by its code when exactly one term has that code."""
+    try:
+        found = list(TaxonomyTerm.objects.filter(pk=uuid.UUID(given)))
+    except ValueError:
+        found = list(TaxonomyTerm.objects.filter(code=given)[:2])
+    if len(found) != 1:
+        reason = (
+            "no taxonomy term has that id or code"
+            if not found
+            else "several terms have that code: give the id"
+        )
+        raise CommandError(f"--term: {given!r}: {reason}", returncode=2)
+    return found[0]
