@@ -7,8 +7,9 @@ so it costs nothing measurable inside a loop of a million rows. Verbs draw it on
 
 from __future__ import annotations
 
+import argparse
 import time
-from typing import Protocol
+from typing import Any, Protocol
 
 REDRAW_SECONDS = 0.2
 
@@ -85,3 +86,21 @@ class ProgressBar:
 def _clock(seconds: float) -> str:
     whole = int(seconds)
     return f"{whole // 60}:{whole % 60:02d}"
+
+
+def add_progress_option(parser: argparse.ArgumentParser) -> None:
+    """The --progress / --no-progress switch every long verb offers."""
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="draw a progress bar on stderr (default: only on a terminal, and not with --json)",
+    )
+
+
+def wants_progress(options: dict[str, Any], stream: Any) -> bool:
+    """Asked for, or else drawn on a terminal unless the output is JSON for a program."""
+    asked: bool | None = options["progress"]
+    if asked is None:
+        return bool(stream.isatty()) and not options["json"]
+    return asked

@@ -14,7 +14,6 @@ terminal or with --progress.
 
 from __future__ import annotations
 
-import argparse
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any, NoReturn
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 
-from crossroads.core.progress import ProgressBar, Unended
+from crossroads.core.progress import ProgressBar, Unended, add_progress_option, wants_progress
 from crossroads.directory import actions, exchange, hsds
 
 
@@ -47,18 +46,11 @@ class HsdsImporter:
             "service_full.json, organization_list.json, taxonomy_term.json)",
         )
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-        parser.add_argument(
-            "--progress",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="draw a progress bar on stderr (default: only on a terminal, and not with --json)",
-        )
+        add_progress_option(parser)
 
     def run(self, options: dict[str, Any], *, stdout: OutputWrapper, stderr: OutputWrapper) -> None:
         path: Path = options["path"]
-        show = options["progress"]
-        if show is None:
-            show = stderr.isatty() and not options["json"]
+        show = wants_progress(options, stderr)
         bars = _Bars(stderr) if show else None
         package = _read(path, options["table"], bars.read if bars else None)
         try:

@@ -10,7 +10,6 @@ line and the reasons, then the row's original cells. Calls already imported are 
 
 from __future__ import annotations
 
-import argparse
 import codecs
 import contextlib
 import csv
@@ -26,7 +25,7 @@ from django.utils import timezone
 
 from crossroads.core.csv_files import ENCODING, HeaderError, Problem, UnreadableFile, csv_rows
 from crossroads.core.models import Agency, ImportBatch
-from crossroads.core.progress import ProgressBar, Unended
+from crossroads.core.progress import ProgressBar, Unended, add_progress_option, wants_progress
 from crossroads.encounters import actions
 from crossroads.encounters.cad_import import (
     CallMapping,
@@ -70,12 +69,7 @@ class CallsImporter:
             "--rejects", type=Path, help="where rejected rows go (default: FILE.rejects.csv)"
         )
         parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-        parser.add_argument(
-            "--progress",
-            action=argparse.BooleanOptionalAction,
-            default=None,
-            help="draw a progress bar on stderr (default: only on a terminal, and not with --json)",
-        )
+        add_progress_option(parser)
 
     def run(self, options: dict[str, Any], *, stdout: OutputWrapper, stderr: OutputWrapper) -> None:
         path: Path = options["file"]
@@ -85,9 +79,7 @@ class CallsImporter:
         agency = _agency(options["agency"])
         _check_responses(mapping, agency)
         sha256, lines = _fingerprint(path)
-        show = options["progress"]
-        if show is None:
-            show = stderr.isatty() and not options["json"]
+        show = wants_progress(options, stderr)
         bar = ProgressBar(max(lines - 1, 1), stream=Unended(stderr), unit="rows") if show else None
         run = _Run(path, mapping, agency, options, bar)
         try:
