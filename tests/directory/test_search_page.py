@@ -82,6 +82,7 @@ def test_an_open_crisis_unit_with_room_is_found_near_a_zip(directory: Any, offic
     )
     assert "Alder Crisis Stabilization Unit" in page
     assert "Room now" in page and "Open now" in page and "Police drop-off" in page
+    assert "Matches: Crisis stabilisation / police drop-off, open now, room now" in page
     assert "Valley Detox" not in page and "Riverside Counselling" not in page
 
 

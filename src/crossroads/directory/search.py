@@ -496,7 +496,7 @@ def _reasons(candidate: _Candidate, detail: Any, query: SearchQuery, ask: _Ask) 
     reasons = [names[code] for code in ask.categories if f"|{code}|" in candidate.row.categories]
     if ask.words:
         reasons.append(f"words: {' '.join(ask.words)}")
-    if candidate.open_now and query.open_at is not None:
+    if candidate.open_now and query.open_at not in (None, ask.now):
         reasons.append("open at the time asked")
     elif candidate.open_now:
         reasons.append("open now")

@@ -6,6 +6,7 @@ adds "use my location" (the browser fills `near` with LAT,LON) and the encounter
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
@@ -74,17 +75,19 @@ class DirectorySearchForm(UswdsForm):
     encounter = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     search_query: SearchQuery
+    now: datetime  # the moment "open now" means, and search is run at
 
     def clean(self) -> dict[str, Any]:
         data = self.cleaned_data
         if self.errors:
             return data
+        self.now = timezone.now()
         try:
             self.search_query = query_from(
                 near=data["near"],
                 open_now=data["open_now"],
                 open_at=None,
-                now=timezone.now(),
+                now=self.now,
                 text=data["text"].strip(),
                 categories=tuple(data["category"]),
                 within_km=float(data["within_km"] or DEFAULT_RADIUS_KM)

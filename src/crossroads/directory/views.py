@@ -42,7 +42,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     form = DirectorySearchForm(params if params else None)
     results = None
     if form.is_bound and form.is_valid():
-        results = search(form.search_query, now=timezone.now())
+        results = search(form.search_query, now=form.now)
     context = {
         "form": form,
         "results": results,
