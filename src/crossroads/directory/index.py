@@ -162,14 +162,14 @@ def _delete_places(service_ids: Sequence[UUID] | None) -> None:
     cascade from the entries; SQLite's R*Tree cannot reference them, so both delete here."""
     with connection.cursor() as cursor:
         if service_ids is None:
-            cursor.execute(f"DELETE FROM {GEO_TABLE}")  # noqa: S608 - a constant name
+            cursor.execute(f"DELETE FROM {GEO_TABLE}")  # noqa: S608  # nosec B608 (a constant)
             return
         entry_ids = list(
             SearchEntry.objects.filter(service_id__in=service_ids).values_list("id", flat=True)
         )
         for chunk in _batches(entry_ids, CHUNK):
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"DELETE FROM {GEO_TABLE} WHERE id IN ({marks})", chunk)  # noqa: S608
+            cursor.execute(f"DELETE FROM {GEO_TABLE} WHERE id IN ({marks})", chunk)  # noqa: S608  # nosec B608
 
 
 def _add_places(entries: Iterable[SearchEntry]) -> None:
@@ -179,7 +179,7 @@ def _add_places(entries: Iterable[SearchEntry]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":  # x is the longitude, y the latitude
             cursor.executemany(
-                f"INSERT INTO {GEO_TABLE} (id, position) VALUES (%s, point(%s, %s)) "  # noqa: S608
+                f"INSERT INTO {GEO_TABLE} (id, position) VALUES (%s, point(%s, %s)) "  # noqa: S608  # nosec B608
                 "ON CONFLICT (id) DO UPDATE SET position = EXCLUDED.position",
                 [(e.id, e.longitude, e.latitude) for e in located],
             )
