@@ -1,9 +1,11 @@
 """The official HSDS 3.0 reference the tests check against: its JSON schemas and its examples.
 
-Read from where the reference is kept, never from copies: `HSDS_SCHEMA_DIR` and
-`HSDS_EXAMPLES_DIR` if set, else `<repo root>/../shared/reference/hsds-3.0/{schema,examples}`
-(the repo root holds pyproject.toml). A test that needs a folder that is in neither place
-fails, naming both: the schema checks must run in CI, not be skipped.
+Read from where the reference is kept: `HSDS_SCHEMA_DIR` and `HSDS_EXAMPLES_DIR` if set, else
+`<repo root>/../shared/reference/hsds-3.0/{schema,examples}` (the repo root holds
+pyproject.toml), else the unchanged copy in tests/directory/hsds-3.0 (a clone on its own, as CI
+may make; test_hsds_reference.py proves the copy is the shared reference, byte for byte). A
+folder named by a variable that is not there fails the test, naming it: the schema checks must
+run, never be skipped.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
-REFERENCE = REPO_ROOT.parent / "shared" / "reference" / "hsds-3.0"
+SHARED = REPO_ROOT.parent / "shared" / "reference" / "hsds-3.0"
+COPY = Path(__file__).with_name("hsds-3.0")
+REFERENCE = SHARED if SHARED.is_dir() else COPY
 BASE = "https://hsds.example/"  # the schemas refer to one another by relative names
 
 

@@ -413,7 +413,7 @@ def test_a_bad_package_is_a_422_problem_naming_each_place(maintainer: User, tmp_
     assert response.status_code == 422
     assert response["Content-Type"] == "application/problem+json"
     errors = response.json()["errors"]
-    assert errors[0]["field"] == "services.csv:2:status"
+    assert errors[0]["field"] == f"services.csv:2 ({SERVICE_ID}):status"
     assert errors[0]["message"].startswith("'open' is not one of")
     assert not Service.objects.filter(pk=SERVICE_ID).exists()
 

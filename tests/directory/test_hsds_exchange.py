@@ -2,8 +2,9 @@
 
 The specification comes from the official descriptor; the official example package reads with
 its latitude of 100 kept, and a warning; every kind of bad cell, header and file is named by
-file, line and column, every bad JSON record by file, path and field; nested JSON is taken
-apart into its tables; what is written reads back the same.
+file, line and column, every bad JSON record by file, path and field, each with the record's
+id when it has a readable one; nested JSON is taken apart into its tables; what is written
+reads back the same.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tests.directory.hsds_reference import csv_package, linked_descriptor, schem
 
 SERVICE_ID = "ac148810-d857-441c-9679-408f346de14b"
 ORGANIZATION_ID = "d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610"
+LOCATION_ID = "3a19ff88-4620-4d17-9830-ac1d859eb5d5"
 
 
 def write_csv(folder: Path, name: str, rows: list[list[str]]) -> Path:
@@ -155,8 +157,8 @@ def test_the_official_example_package_reads_with_its_coordinates_kept() -> None:
     assert strings(package.warnings) == [
         "datapackage.json: a link to ../../datapackage.json (checked out as a file), not a "
         "descriptor: the tables are read by their standard file names",
-        "locations.csv:2:latitude: 100 is outside -90..90, not a place on the globe: the "
-        "location is kept but cannot be found by distance",
+        f"locations.csv:2 ({LOCATION_ID}):latitude: 100 is outside -90..90, not a place on the "
+        "globe: the location is kept but cannot be found by distance",
     ]
     assert len(package.tables) == 21
     assert package.rows_read == 21
@@ -302,17 +304,17 @@ def test_what_is_no_package_is_a_problem(tmp_path: Path, make: object, problem: 
     assert problem in strings(package.problems)[0]
 
 
-def test_every_bad_row_is_named_by_file_line_and_column(tmp_path: Path) -> None:
-    same = str(uuid.uuid4())
+def test_every_bad_row_is_named_by_file_line_record_id_and_column(tmp_path: Path) -> None:
+    same, birch, cedar = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     folder = tmp_path / "p"
     (folder).mkdir()
     (folder / "organizations.csv").write_text(
         "id,name,description,year_incorporated\n"
         f"{same},Harbor,Crisis care,1999\n"
         "not-an-id,Alder,Shelter,\n"
-        f'{uuid.uuid4()},"Birch\nHouse",,\n'
+        f'{birch},"Birch\nHouse",,\n'
         f"{same},Harbor again,Care,\n"
-        f"{uuid.uuid4()},Cedar,Care,nineteen\n"
+        f"{cedar},Cedar,Care,nineteen\n"
         f"{uuid.uuid4()},Dogwood\n"
         f'{uuid.uuid4()},"Elm,Care,1999\n',
         encoding="utf-8",
@@ -320,12 +322,24 @@ def test_every_bad_row_is_named_by_file_line_and_column(tmp_path: Path) -> None:
     package = read_package(folder)
     assert strings(package.problems) == [
         "organizations.csv:3:id: 'not-an-id' is not a UUID",
-        "organizations.csv:4:description: missing value",
-        f"organizations.csv:6:id: {same} again (first at 2)",
-        "organizations.csv:7:year_incorporated: 'nineteen' is not a number",
+        f"organizations.csv:4 ({birch}):description: missing value",
+        f"organizations.csv:6 ({same}):id: {same} again (first at 2)",
+        f"organizations.csv:7 ({cedar}):year_incorporated: 'nineteen' is not a number",
         "organizations.csv:8: expected 4 fields, found 2",
         "organizations.csv:9: not a CSV record: unexpected end of data",
     ]
+    # Each names its record by its id, if it has a readable one: not the row with a bad id, nor
+    # a line that is no record.
+    assert [p.record_id for p in package.problems] == ["", birch, same, cedar, "", ""]
+    assert package.problems[1].as_json() == {
+        "file": "organizations.csv",
+        "line": 4,
+        "record": "",
+        "record_id": birch,
+        "column": "description",
+        "reason": "missing value",
+    }
+    assert package.problems[0].as_json()["record_id"] == ""
     assert [r.line for r in package.tables["organization"].rows] == [2]
 
 
@@ -378,21 +392,26 @@ def test_references_to_records_nobody_has_are_warnings() -> None:
     package.check_references(lambda table, ids: set())
     warnings = strings(package.warnings)
     # The example carries the organization of its service, not that of its location.
-    assert not any(w.startswith("services.csv:2:organization_id") for w in warnings)
-    assert any(
-        w.startswith("locations.csv:2:organization_id: no organization 985e4a42") for w in warnings
-    )
+    assert not any(w.startswith(f"services.csv:2 ({SERVICE_ID}):organization_id") for w in warnings)
+    assert (
+        f"locations.csv:2 ({LOCATION_ID}):organization_id: no organization "
+        "985e4a42-bd9f-4edc-911d-0243a4640aca in the package or the directory (kept; the link "
+        "shows once it arrives)"
+    ) in warnings
     known = {uuid.UUID("985e4a42-bd9f-4edc-911d-0243a4640aca")}
     again = read_package(csv_package())
     again.check_references(lambda table, ids: ids & known)
-    assert not any(w.startswith("locations.csv:2:organization_id") for w in strings(again.warnings))
+    assert not any(
+        w.startswith(f"locations.csv:2 ({LOCATION_ID}):organization_id")
+        for w in strings(again.warnings)
+    )
 
 
 # --- records given as data ------------------------------------------------------------------------
 
 
 def test_records_given_as_data_are_checked_like_rows() -> None:
-    org = str(uuid.uuid4())
+    org, line, unnamed = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     package = read_records(
         "tests",
         {
@@ -400,9 +419,9 @@ def test_records_given_as_data_are_checked_like_rows() -> None:
                 {"id": org, "name": "Harbor", "description": "Care", "year_incorporated": 1999}
             ],
             "service": [
-                {"id": str(uuid.uuid4()), "organization_id": org, "name": "Line", "status": "open"},
+                {"id": line, "organization_id": org, "name": "Line", "status": "open"},
                 {
-                    "id": str(uuid.uuid4()),
+                    "id": unnamed,
                     "organization_id": org,
                     "status": "active",
                     "minimum_age": True,
@@ -413,10 +432,10 @@ def test_records_given_as_data_are_checked_like_rows() -> None:
     )
     assert strings(package.problems) == [
         "tests:$.shelters: not an HSDS table",
-        "tests:$.service[0]:status: 'open' is not one of 'active', 'inactive', 'defunct', "
-        "'temporarily closed'",
-        "tests:$.service[1]:minimum_age: true is neither text nor a number",
-        "tests:$.service[1]:name: missing value",
+        f"tests:$.service[0] ({line}):status: 'open' is not one of 'active', 'inactive', "
+        "'defunct', 'temporarily closed'",
+        f"tests:$.service[1] ({unnamed}):minimum_age: true is neither text nor a number",
+        f"tests:$.service[1] ({unnamed}):name: missing value",
     ]
     assert package.tables["organization"].rows[0].values["year_incorporated"] == Decimal(1999)
 
@@ -543,10 +562,10 @@ def test_nested_records_are_taken_apart_with_the_references_their_places_imply()
     assert values["metadata"]["resource_id"] == service
     # The example names the attribute's and the metadata's table as no table: kept, and said.
     assert strings(package.warnings)[:2] == [
-        'service_full.json:$.attributes[0]:link_entity: "link_entity", though it is nested in a '
-        "service: kept as given",
-        'service_full.json:$.metadata[0]:resource_type: "location", though it is nested in a '
-        "service: kept as given",
+        "service_full.json:$.attributes[0] (ae58cc39-8b70-4ab1-8aea-786882e5ac8e):link_entity: "
+        '"link_entity", though it is nested in a service: kept as given',
+        "service_full.json:$.metadata[0] (6cd71e9f-1013-49d9-8370-26b8f59d3e5a):resource_type: "
+        '"location", though it is nested in a service: kept as given',
     ]
 
 
@@ -569,9 +588,9 @@ def test_copies_of_a_record_may_repeat_it_but_must_agree(tmp_path: Path) -> None
     package = read_json(write_json(tmp_path, "organization.json", doc), hsds.SHAPES)
     # The schedule nested in two locations cannot point at both.
     assert strings(package.problems) == [
-        f'organization.json:$.locations[1].schedules[0]:location_id: "{doc["locations"][1]["id"]}" '
-        f'here, but "{doc["locations"][0]["id"]}" at $.locations[0].schedules[0], the same '
-        "schedule: the copies of a record must agree"
+        f"organization.json:$.locations[1].schedules[0] ({schedule['id']}):location_id: "
+        f'"{doc["locations"][1]["id"]}" here, but "{doc["locations"][0]["id"]}" at '
+        "$.locations[0].schedules[0], the same schedule: the copies of a record must agree"
     ]
     (row,) = package.tables["phone"].rows
     assert row.values["organization_id"] == uuid.UUID(ORGANIZATION_ID)
@@ -585,28 +604,29 @@ def test_copies_of_a_record_may_repeat_it_but_must_agree(tmp_path: Path) -> None
         ),
         hsds.SHAPES,
     )
+    # Named by its id as HSDS reads it, however this copy writes it (in capitals).
     assert strings(package.problems) == [
-        'organization.json:$.contacts[0].phones[0]:number: "988" here, but "911" at '
-        "$.phones[0], the same phone: the copies of a record must agree"
+        f'organization.json:$.contacts[0].phones[0] ({phone["id"]}):number: "988" here, but '
+        '"911" at $.phones[0], the same phone: the copies of a record must agree'
     ]
 
 
 def test_a_reference_that_contradicts_its_place_is_refused(tmp_path: Path) -> None:
-    elsewhere = str(uuid.uuid4())
+    elsewhere, phone = str(uuid.uuid4()), str(uuid.uuid4())
     doc = {
         "id": SERVICE_ID,
         "name": "Crisis line",
         "status": "active",
         "organization_id": elsewhere,
         "organization": harbor(),
-        "phones": [{"id": str(uuid.uuid4()), "number": "988", "service_id": elsewhere}],
+        "phones": [{"id": phone, "number": "988", "service_id": elsewhere}],
     }
     package = read_json(write_json(tmp_path, "service.json", doc), hsds.SHAPES)
     assert strings(package.problems) == [
-        f'service.json:$:organization_id: "{elsewhere}" here, but the organization nested in it '
-        f'is "{ORGANIZATION_ID}"',
-        f'service.json:$.phones[0]:service_id: "{elsewhere}" here, but it is nested in service '
-        f'"{SERVICE_ID}"',
+        f'service.json:$ ({SERVICE_ID}):organization_id: "{elsewhere}" here, but the '
+        f'organization nested in it is "{ORGANIZATION_ID}"',
+        f'service.json:$.phones[0] ({phone}):service_id: "{elsewhere}" here, but it is nested in '
+        f'service "{SERVICE_ID}"',
     ]
 
 
@@ -628,15 +648,16 @@ def test_a_program_nested_in_a_service_belongs_to_the_services_organization(
     assert package.problems == []
     assert package.tables["program"].rows[0].values["organization_id"] == uuid.UUID(ORGANIZATION_ID)
     assert strings(package.warnings) == [
-        f'services.json:$[0].program:organization_id: left out: "{ORGANIZATION_ID}", as the '
-        "service it is nested in"
+        f"services.json:$[0].program ({program['id']}):organization_id: left out: "
+        f'"{ORGANIZATION_ID}", as the service it is nested in'
     ]
     other = {"id": str(uuid.uuid4()), "name": "Alder", "description": "Shelter"}
     services[1]["organization"] = other
     package = read_json(write_json(tmp_path, "services.json", services), hsds.SHAPES)
     assert strings(package.problems) == [
-        "services.json:$[0].program:organization_id: left out, and the records it is nested in "
-        f'differ: "{ORGANIZATION_ID}" at $[0].program, "{other["id"]}" at $[1].program'
+        f"services.json:$[0].program ({program['id']}):organization_id: left out, and the "
+        f'records it is nested in differ: "{ORGANIZATION_ID}" at $[0].program, "{other["id"]}" '
+        "at $[1].program"
     ]
 
 
@@ -655,8 +676,8 @@ def test_a_program_nested_in_a_service_belongs_to_the_services_organization(
         ),
         (
             json.dumps(harbor(county={"code": "H-17"})),
-            "organizations.json:$:county: an object where HSDS nests no records (an extension "
-            "field is text)",
+            f"organizations.json:$ ({ORGANIZATION_ID}):county: an object where HSDS nests no "
+            "records (an extension field is text)",
         ),
         (json.dumps(harbor(id="42")), "organizations.json:$:id: '42' is not a UUID"),
     ],

@@ -39,6 +39,8 @@ pytestmark = pytest.mark.django_db
 SERVICE_ID = uuid.UUID("ac148810-d857-441c-9679-408f346de14b")
 ORGANIZATION_ID = uuid.UUID("d9d5e0f5-d3ce-4f73-9a2f-4dd0ecc6c610")
 LOCATION_ID = uuid.UUID("3a19ff88-4620-4d17-9830-ac1d859eb5d5")
+PHONE_ID = uuid.UUID("1554f2e2-a373-45db-a3fa-9fc48a61c15e")
+SCHEDULE_ID = uuid.UUID("48102e86-bb50-41c4-8f1e-e269368c41d1")
 OFF_THE_GLOBE = (
     "100 is outside -90..90, not a place on the globe: the location is kept but cannot be found "
     "by distance"
@@ -82,10 +84,11 @@ def test_the_official_example_loads_with_its_dangling_references_as_warnings() -
     assert done.written == 21
     assert all(c.created == 1 for c in done.tables.values())
     warnings = [str(w) for w in done.warnings]
-    assert f"locations.csv:2:latitude: {OFF_THE_GLOBE}" in warnings
+    assert f"locations.csv:2 ({LOCATION_ID}):latitude: {OFF_THE_GLOBE}" in warnings
     assert (
-        "locations.csv:2:organization_id: no organization 985e4a42-bd9f-4edc-911d-0243a4640aca in "
-        "the package or the directory (kept; the link shows once it arrives)"
+        f"locations.csv:2 ({LOCATION_ID}):organization_id: no organization "
+        "985e4a42-bd9f-4edc-911d-0243a4640aca in the package or the directory (kept; the link "
+        "shows once it arrives)"
     ) in warnings
     service = Service.objects.get(pk=SERVICE_ID)
     assert service.organization_id == ORGANIZATION_ID
@@ -199,10 +202,10 @@ def test_a_package_with_any_problem_writes_nothing(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as refused:
         actions.hsds_import(by=None, package=exchange.read_package(package), source="bad")
     assert refused.value.message_dict == {
-        "services.csv:2:status": [
+        f"services.csv:2 ({SERVICE_ID}):status": [
             "'open' is not one of 'active', 'inactive', 'defunct', 'temporarily closed'"
         ],
-        "phones.csv:2:extension": ["'ext. 100' is not a number"],
+        f"phones.csv:2 ({PHONE_ID}):extension": ["'ext. 100' is not a number"],
         "package": ["Nothing was imported."],
     }
     assert counts() == before
@@ -210,19 +213,17 @@ def test_a_package_with_any_problem_writes_nothing(tmp_path: Path) -> None:
 
 
 def test_what_the_models_refuse_is_a_problem_too() -> None:
-    org, service = uuid.uuid4(), uuid.uuid4()
+    org, service, cost = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     package = {
         "organization": [{"id": str(org), "name": "Harbor", "description": "Care"}],
         "service": [
             {"id": str(service), "organization_id": str(org), "name": "Line", "status": "active"}
         ],
-        "cost_option": [
-            {"id": str(uuid.uuid4()), "service_id": str(service), "amount": "0.1234567"}
-        ],
+        "cost_option": [{"id": str(cost), "service_id": str(service), "amount": "0.1234567"}],
     }
     with pytest.raises(ValidationError) as refused:
         actions.hsds_import(by=None, package=package, source="tests")
-    assert refused.value.message_dict["tests:$.cost_option[0]:amount"] == [
+    assert refused.value.message_dict[f"tests:$.cost_option[0] ({cost}):amount"] == [
         "Ensure that there are no more than 6 decimal places."
     ]
     assert not Organization.objects.filter(pk=org).exists()
@@ -248,8 +249,9 @@ def test_the_shipped_taxonomy_is_left_as_installed() -> None:
     assert TaxonomyTerm.objects.get(pk=crisis_line).name == "Crisis line"
     assert done.tables["taxonomy_term"] == actions.TableCounts(0, 0, 1)
     assert [str(w) for w in done.warnings] == [
-        "other installation:$.taxonomy_term[0]:id: part of the Crossroads taxonomy, which ships "
-        "with the code: left as installed (map your own terms onto it instead)"
+        f"other installation:$.taxonomy_term[0] ({crisis_line}):id: part of the Crossroads "
+        "taxonomy, which ships with the code: left as installed (map your own terms onto it "
+        "instead)"
     ]
 
 
@@ -273,7 +275,7 @@ def test_the_command_loads_a_package_and_prints_warnings_compiler_style() -> Non
     assert out.strip() == (
         "csv: 21 records read in 21 table(s); 21 created, 0 updated, 0 unchanged; 6 warning(s)."
     )
-    assert f"locations.csv:2:latitude: warning: {OFF_THE_GLOBE}" in err
+    assert f"locations.csv:2 ({LOCATION_ID}):latitude: warning: {OFF_THE_GLOBE}" in err
     assert Service.objects.filter(pk=SERVICE_ID).exists()
 
 
@@ -287,6 +289,7 @@ def test_the_command_summarises_as_json(tmp_path: Path) -> None:
         "file": "locations.csv",
         "line": 2,
         "record": "",
+        "record_id": str(LOCATION_ID),
         "column": "latitude",
         "reason": OFF_THE_GLOBE,
     }
@@ -302,11 +305,14 @@ def test_a_bad_package_exits_2_naming_each_problem_and_writes_nothing(tmp_path: 
         call_command("import", "hsds", str(package), "--json", stdout=out, stderr=err)
     assert refused.value.returncode == 2
     assert str(refused.value) == "package: 2 problem(s); nothing was imported."
-    assert "services.csv:2:status: 'open' is not one of 'active'" in err.getvalue()
-    assert "schedules.csv:2:opens_at: '9am' is not a time (HH:MM or HH:MM:SS)" in err.getvalue()
+    assert f"services.csv:2 ({SERVICE_ID}):status: 'open' is not one of 'active'" in err.getvalue()
+    assert (
+        f"schedules.csv:2 ({SCHEDULE_ID}):opens_at: '9am' is not a time (HH:MM or HH:MM:SS)"
+    ) in err.getvalue()
     summary = json.loads(out.getvalue())
     assert summary["imported"] is False
     assert [p["column"] for p in summary["problems"]] == ["status", "opens_at"]
+    assert [p["record_id"] for p in summary["problems"]] == [str(SERVICE_ID), str(SCHEDULE_ID)]
     assert counts() == before
 
 
@@ -336,7 +342,8 @@ def test_the_command_loads_an_hsds_json_file_nested_records_and_all() -> None:
         "3 warning(s)."
     )
     assert (
-        "service_full.json:$.service_at_locations[0].location:latitude: warning: " + OFF_THE_GLOBE
+        f"service_full.json:$.service_at_locations[0].location ({LOCATION_ID}):latitude: "
+        f"warning: {OFF_THE_GLOBE}"
     ) in err
     phone = Phone.objects.get()
     assert (phone.service_id, phone.organization_id, phone.location_id) == (
@@ -367,9 +374,10 @@ def test_a_json_file_with_problems_exits_2_naming_file_path_and_field(tmp_path: 
     assert refused.value.returncode == 2
     assert str(refused.value) == "service.json: 2 problem(s); nothing was imported."
     assert err.getvalue().splitlines()[-2:] == [
-        "service.json:$:status: 'open' is not one of 'active', 'inactive', 'defunct', "
-        "'temporarily closed'",
-        "service.json:$.organization:year_incorporated: 'long ago' is not a number",
+        f"service.json:$ ({SERVICE_ID}):status: 'open' is not one of 'active', 'inactive', "
+        "'defunct', 'temporarily closed'",
+        f"service.json:$.organization ({ORGANIZATION_ID}):year_incorporated: 'long ago' is not "
+        "a number",
     ]
     assert counts() == before
 
@@ -382,9 +390,9 @@ def test_copies_of_a_record_that_disagree_are_refused_naming_both_places(tmp_pat
     with pytest.raises(CommandError, match="9 problem"):  # the phone has 9 more copies
         call_command("import", "hsds", str(tmp_path / "service.json"), stderr=err)
     assert err.getvalue().splitlines()[-9] == (
-        'service.json:$.service_at_locations[0].contacts[0].phones[0]:number: "\\"+44 1234 '
-        '234567\\"" here, but "+1 937 555 0100" at $.phones[0], the same phone: the copies of a '
-        "record must agree"
+        f"service.json:$.service_at_locations[0].contacts[0].phones[0] ({PHONE_ID}):number: "
+        '"\\"+44 1234 234567\\"" here, but "+1 937 555 0100" at $.phones[0], the same phone: '
+        "the copies of a record must agree"
     )
     assert not Phone.objects.exists()
 

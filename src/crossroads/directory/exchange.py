@@ -7,11 +7,12 @@ every package Crossroads writes carries that descriptor. HSDS JSON (a record, a 
 or a page of the HSDS API) nests records in one another; reading it takes them apart into the
 same tables, each nested record given the reference its place implies (`Nesting`).
 
-Reading checks every value and reports what is wrong as `file:line:column: reason` (the line
-being the physical line of the CSV file) or `file:$.json.path:field: reason`. What the standard
-allows but Crossroads cannot use as is (a record pointing at one the package does not carry,
-coordinates off the globe, a file that is no HSDS table) is a warning, never silence, and the
-data is kept as given. Fields beyond HSDS are extension fields: kept verbatim and written back.
+Reading checks every value and reports what is wrong as `file:line (id):column: reason` (the
+line being the physical line of the CSV file, the id the record's, when it has a readable one)
+or `file:$.json.path (id):field: reason`. What the standard allows but Crossroads cannot use
+as is (a record pointing at one the package does not carry, coordinates off the globe, a file
+that is no HSDS table) is a warning, never silence, and the data is kept as given. Fields
+beyond HSDS are extension fields: kept verbatim and written back.
 Pure: no Django, so packages are checked fast and tested in bulk.
 """
 
@@ -30,7 +31,7 @@ import uuid
 import zipfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, ExitStack, closing, contextmanager
+from contextlib import AbstractContextManager, ExitStack, closing, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -312,11 +313,14 @@ class Problem:
     column: str
     reason: str
     record: str = ""
+    record_id: str = ""  # the HSDS id of the record, when it has a readable one
 
     @property
     def place(self) -> str:
         where = self.record or (str(self.line) if self.line else "")
         where = f"{self.file}:{where}" if where else self.file
+        if self.record_id:
+            where = f"{where} ({self.record_id})"
         return f"{where}:{self.column}" if self.column else where
 
     def __str__(self) -> str:
@@ -327,6 +331,7 @@ class Problem:
             "file": self.file,
             "line": self.line,
             "record": self.record,
+            "record_id": self.record_id,
             "column": self.column,
             "reason": self.reason,
         }
@@ -358,7 +363,8 @@ class TableRead:
 
     def problem(self, row: Row, column: str, reason: str) -> Problem:
         """A problem (or warning) with a field of one of the table's records."""
-        return Problem(self.file, row.line, column, reason, row.record)
+        record_id = row.values.get("id")
+        return Problem(self.file, row.line, column, reason, row.record, str(record_id or ""))
 
 
 @dataclass
@@ -857,6 +863,7 @@ class _JsonReader:
         self.package = package
         self.shapes = shapes
         self.seen: dict[str, dict[Identity, list[_Seen]]] = defaultdict(dict)
+        self.record_ids: dict[str, str] = {}  # path -> the readable id of the record there
 
     def document(self, table: str, data: object, path: str) -> None:
         """A record, a list of records (or, given as data, any iterable), or a page of the HSDS
@@ -878,6 +885,7 @@ class _JsonReader:
         holds = {n.key: n for n in self.shapes.get(table, ())}
         seen = _Seen(table, path, {k: v for k, v in data.items() if k not in holds})
         self.seen[table].setdefault(_identity(seen), []).append(seen)
+        self._note_id(seen)
         for key, value in data.items():  # in the document's order, to name the first place
             if key in holds and value is not None:
                 self._held(seen, holds[key], value)
@@ -1011,11 +1019,19 @@ class _JsonReader:
                     )
         return merged
 
+    def _note_id(self, seen: _Seen) -> None:
+        """The record's id, read as its row's is, to name it in the problems found here."""
+        spec = next(f for f in tables()[seen.table].fields if f.name == "id")
+        with suppress(ValueError):  # no readable id: named by its path alone
+            self.record_ids[seen.path] = str(spec.parse(_as_text(seen.fields.get("id"))))
+
     def _problem(self, path: str, column: str, reason: str) -> None:
-        self.package.problems.append(Problem(self.package.name, 0, column, reason, path))
+        record_id = self.record_ids.get(path, "")
+        self.package.problems.append(Problem(self.package.name, 0, column, reason, path, record_id))
 
     def _warn(self, path: str, column: str, reason: str) -> None:
-        self.package.warnings.append(Problem(self.package.name, 0, column, reason, path))
+        record_id = self.record_ids.get(path, "")
+        self.package.warnings.append(Problem(self.package.name, 0, column, reason, path, record_id))
 
 
 def _same_id(value: object) -> object:

@@ -366,7 +366,8 @@ class ImportOut(Schema):
     url_name="hsds_package",
     summary="Load an HSDS 3.0 tabular package (.zip) or HSDS JSON file into the directory",
     description="All or nothing: data with problems is refused with 422, each problem named by "
-    "file:line:column (or file:$.json.path:field). A .json file holds one record, a list or a "
+    "file:line (record id):column (or file:$.json.path (record id):field). A .json file holds "
+    "one record, a list or a "
     "page of the records its name tells (services.json, organization_full.json ...), nested "
     "records included. Records are matched by id, so loading it again changes nothing.",
 )
