@@ -111,5 +111,11 @@ def test_an_officer_finds_a_place_and_refers_in_one_click(open_tab: Callable[...
     )
     referral = Referral.objects.get()
     assert referral.encounter_id == encounter.pk and referral.need == "crisis-stabilisation"
+
+    page.get_by_role("link", name="The service's listing").click()
+    expect(page.get_by_role("heading", level=2, name="Riverton Campus")).to_be_visible()
+    expect(page.get_by_role("table", name="Capacity")).to_contain_text("4 of 16 free")
+    _no_horizontal_scroll(page, PHONE["width"])
+    save_screenshot(page, "directory-service-phone.png")
     assert seconds < 5, f"the results took {seconds:.1f} s"
     assert tab.problems() == []

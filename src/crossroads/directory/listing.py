@@ -46,7 +46,7 @@ class Site:
 class ServiceListing:
     service: Service
     organization: Organization | None
-    categories: list[str]
+    terms: dict[str, list[str]]  # category / access / payment -> names
     phones: list[Phone]
     hours: list[str]
     sites: list[Site]
@@ -70,7 +70,7 @@ def service_listing(service_id: UUID, *, now: datetime) -> ServiceListing:
     return ServiceListing(
         service=service,
         organization=Organization.objects.filter(pk=service.organization_id).first(),
-        categories=_categories(service),
+        terms=_terms(service),
         phones=[p for p in phones if p.service_id == service.id],
         hours=[_hours(s) for s in schedules if s.service_id == service.id and not s.location_id],
         sites=sites,
@@ -108,21 +108,31 @@ def _place(
         site.capacity = capacity[site.site.id]
 
 
-def _categories(service: Service) -> list[str]:
+def _terms(service: Service) -> dict[str, list[str]]:
+    """The service's Crossroads terms by group (category, access, payment), by name."""
     by_id = taxonomy.crossroads_taxonomy().by_id()
-    terms = Attribute.objects.filter(link_id=service.id).values_list("taxonomy_term_id", flat=True)
-    return [by_id[t].name for t in terms if t in by_id and by_id[t].parent_id]
+    tagged = Attribute.objects.filter(link_id=service.id).values_list("taxonomy_term_id", flat=True)
+    named: dict[str, list[str]] = defaultdict(list)
+    for term in (by_id[t] for t in tagged if t in by_id and by_id[t].parent_id):
+        named[term.group].append(term.name)
+    return named
 
 
 def _hours(schedule: Schedule) -> str:
     if schedule.description:
         return schedule.description
-    days = ", ".join(DAYS.get(d.strip(), d) for d in (schedule.byday or "").split(",") if d)
-    if schedule.opens_at is None:
-        return days or "Hours not given"
-    span = (
-        f"{schedule.opens_at:%H:%M} to {schedule.closes_at:%H:%M}"
-        if schedule.closes_at
-        else f"from {schedule.opens_at:%H:%M}"
+    codes = [d.strip() for d in (schedule.byday or "").split(",") if d.strip()]
+    days = (
+        "Every day"
+        if set(codes) in (set(DAYS), set())
+        else ", ".join(DAYS.get(d, d) for d in codes)
     )
-    return f"{days or 'Every day'} {span}"
+    opens, closes = schedule.opens_at, schedule.closes_at
+    if opens is None:
+        return days if codes else "Hours not given"
+    if closes is None:
+        return f"{days} from {opens:%H:%M}"
+    if opens == closes:
+        return f"{days}, 24 hours"
+    overnight = " (overnight)" if closes < opens else ""
+    return f"{days} {opens:%H:%M} to {closes:%H:%M}{overnight}"
