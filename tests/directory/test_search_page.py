@@ -155,6 +155,7 @@ def test_the_service_page_shows_places_hours_and_capacity(directory: Any, office
     service_url = page.split('href="/directory/services/')[1].split('"')[0]
     detail = signed_in_client(officer).get(f"/directory/services/{service_url}").content.decode()
     assert "Alder Crisis Stabilization Unit" in detail
+    assert "Every day, 24 hours" in detail and "Accepts police drop-off" in detail
     assert (
         "1 Main St" in detail and "Crisis stabilisation bed" in detail and "3 of 12 free" in detail
     )
