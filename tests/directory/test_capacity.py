@@ -156,10 +156,23 @@ def test_a_history_is_imported_at_once_with_one_audit_event(
         assert actions.capacity_reports_import(by=None, readings=readings) == 4
     assert CapacityReport.objects.filter(service_at_location=site).count() == 3
     event = AuditEvent.objects.get(verb="directory.capacity_import")
-    assert event.actor is None and event.detail == {"reports": 4, "sites": 2}
+    assert event.actor is None
+    assert event.detail == {"reports": 4, "already_recorded": 0, "sites": 2}
     entry = SearchEntry.objects.get(service_at_location=site)
     assert entry.capacity_open is True
     assert entry.capacity_reported_at == MORNING - timedelta(hours=1)
+
+
+def test_readings_already_recorded_are_not_recorded_again(site: ServiceAtLocation) -> None:
+    day = [reading(site, hours) for hours in (24, 12, 6)]
+    with time_machine.travel(MORNING, tick=False):
+        assert actions.capacity_reports_import(by=None, readings=day) == 3
+        # The bed board resends its day with one new reading, and one twice in the batch.
+        again = [*day, reading(site, 1), reading(site, 1)]
+        assert actions.capacity_reports_import(by=None, readings=again) == 1
+    assert CapacityReport.objects.filter(service_at_location=site).count() == 4
+    last = AuditEvent.objects.filter(verb="directory.capacity_import").latest("seq")
+    assert last.detail == {"reports": 1, "already_recorded": 4, "sites": 1}
 
 
 def test_an_import_with_a_bad_reading_names_it_and_writes_nothing(

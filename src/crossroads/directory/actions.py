@@ -442,24 +442,50 @@ def capacity_reports_import(*, by: User | None, readings: Iterable[CapacityReadi
     or nothing, with one audit event. A bad reading is named by its index and field.
 
     A person may send readings only for sites their agency keeps; the system (`by=None`) for
-    any site in the directory. Returns how many reports were written.
+    any site in the directory. A reading the directory already holds (the same site, kind and
+    time) is not recorded again, so a system that resends its last day adds nothing. Returns
+    how many reports were written.
     """
     readings = list(readings)
     if not readings:
         return 0
     _refuse_bad_readings(by, readings)
-    site_ids = {reading.site_id for reading in readings}
     with transaction.atomic():
+        new = _not_yet_recorded(readings)
+        site_ids = {reading.site_id for reading in new}
         CapacityReport.objects.bulk_create(
-            (_report_of(reading, by) for reading in readings), batch_size=1000
+            (_report_of(reading, by) for reading in new), batch_size=1000
         )
         audit.record(
             by=by,
             verb="directory.capacity_import",
-            detail={"reports": len(readings), "sites": len(site_ids)},
+            detail={
+                "reports": len(new),
+                "already_recorded": len(readings) - len(new),
+                "sites": len(site_ids),
+            },
         )
         index.refresh_capacity(site_ids=site_ids)
-    return len(readings)
+    return len(new)
+
+
+def _not_yet_recorded(readings: list[CapacityReading]) -> list[CapacityReading]:
+    """The readings, less those recorded before or repeated within the batch."""
+    held = CapacityReport.objects.filter(
+        service_at_location_id__in={r.site_id for r in readings},
+        reported_at__range=(
+            min(r.reported_at for r in readings),
+            max(r.reported_at for r in readings),
+        ),
+    ).values_list("service_at_location_id", "kind", "reported_at")
+    seen = set(held)
+    new = []
+    for reading in readings:
+        key = (reading.site_id, reading.kind, reading.reported_at)
+        if key not in seen:
+            seen.add(key)
+            new.append(reading)
+    return new
 
 
 def _refuse_bad_readings(by: User | None, readings: list[CapacityReading]) -> None:
