@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import uuid
 
@@ -18,6 +19,7 @@ from crossroads.directory.places import (
     distance_km,
     resolve_near,
 )
+from crossroads.directory.queries import addresses_on_street
 
 DAYTON_ZIP = Point(39.7563, -84.1895)  # the zipcodes package's centroid of 45402
 
@@ -77,12 +79,13 @@ def _load_addresses(*places: tuple[str, str, float]) -> None:
 @pytest.mark.django_db
 def test_an_address_without_a_zip_must_match_a_directory_address_exactly() -> None:
     _load_addresses(("1 Main St", "Dayton", 39.7), ("1 Main St", "Xenia", 39.6))
-    assert resolve_near("1 main st, Dayton") == Point(39.7, -84.0)
-    assert resolve_near("1  Main St, xenia, Ohio") == Point(39.6, -84.0)
+    near = functools.partial(resolve_near, addresses=addresses_on_street)
+    assert near("1 main st, Dayton") == Point(39.7, -84.0)
+    assert near("1  Main St, xenia, Ohio") == Point(39.6, -84.0)
     with pytest.raises(PlaceError, match="matches 2 places; add the city"):
-        resolve_near("1 Main St")
+        near("1 Main St")
     with pytest.raises(PlaceError, match="matches no address in the directory"):
-        resolve_near("2 Main St, Dayton")
+        near("2 Main St, Dayton")
 
 
 def test_distances() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.contrib.auth import authenticate
@@ -18,6 +19,15 @@ BANNER = (
     "reviewed. Unauthorised use may lead to discipline and prosecution."
 )
 THROTTLED_MESSAGE = "Too many failed sign-ins from this network. Wait 15 minutes, then try again."
+
+
+def uuid_or_none(value: object) -> UUID | None:
+    """A request parameter read as an id; absent or malformed is None (the caller decides if
+    that is an error)."""
+    try:
+        return UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 def add_validation_errors(form: forms.BaseForm, error: ValidationError) -> None:

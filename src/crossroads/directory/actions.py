@@ -281,9 +281,8 @@ def _changes(
 
 # What the search index reads (index.py): a record of these tables shows in the entries of the
 # services, locations or sites it names. Other tables (phones, contacts, funding…) show in none.
-Reference = tuple[
-    str, UUID
-]  # ("service" | "location" | "service_at_location" | "organization", id)
+# ("service" | "location" | "service_at_location" | "organization", id)
+Reference = tuple[str, UUID]
 _OWNERS = ("service", "location", "service_at_location")
 _SHOWN_BY_OWNER = {"address", "schedule", "language", "cost_option"}
 

@@ -70,18 +70,9 @@ def capacity_report(request: HttpRequest, site_id: UUID) -> HttpResponse:
 
 
 def _reported(user: User, site: ServiceAtLocation, form: CapacityReportForm) -> bool:
-    data = form.cleaned_data
+    # The form's fields are the action's arguments, by name (as the JSON twin passes them).
     try:
-        actions.capacity_report(
-            by=user,
-            site=site,
-            kind=data["kind"],
-            available=data["available"],
-            total=data["total"],
-            accepting=data["accepting"],
-            wait_minutes=data["wait_minutes"],
-            note=data["note"],
-        )
+        actions.capacity_report(by=user, site=site, **form.cleaned_data)
     except ValidationError as error:
         add_validation_errors(form, error)
         return False

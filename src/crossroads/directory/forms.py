@@ -59,15 +59,6 @@ class ListingEditForm(UswdsForm):
             self.fields[name] = _field(editable, field_label(record.hsds_table, name))
             self.fields[name].initial = shown(getattr(record, name))
         self.order_fields(actions.EDITABLE[record.hsds_table])
-        UswdsForm.__init__  # noqa: B018  (classes were set by UswdsForm before the fields existed)
-        for field in self.fields.values():
-            field.widget.attrs.setdefault(
-                "class", "usa-textarea" if _is_area(field) else "usa-input"
-            )
-
-
-def _is_area(field: forms.Field) -> bool:
-    return isinstance(field.widget, forms.Textarea)
 
 
 def _field(editable: actions.Editable, label: str) -> forms.Field:

@@ -383,8 +383,7 @@ def hsds_package_import(request: HttpRequest, package: File[UploadedFile]) -> di
         if path.suffix.lower() == ".json":
             read = exchange.read_json(path, hsds.SHAPES)
         else:
-            read = exchange.read_package(path)
-            read.name = name
+            read = exchange.read_package(path)  # named as the file: `name`
         done = actions.hsds_import(by=api_caller(request), package=read, source=read.name)
     return {
         "source": done.source,

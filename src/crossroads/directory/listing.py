@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from django.conf import settings
@@ -50,7 +50,7 @@ class ServiceListing:
     phones: list[Phone]
     hours: list[str]
     sites: list[Site]
-    verified_on: object
+    verified_on: date | None
     verification_overdue: bool
 
 
@@ -96,7 +96,7 @@ def _place(
         site.phones = [
             p
             for p in phones
-            if site.site.id in (p.service_at_location_id,) or p.location_id == site.site.location_id
+            if p.service_at_location_id == site.site.id or p.location_id == site.site.location_id
         ]
         own = [s for s in schedules if s.service_at_location_id == site.site.id]
         at_location = [

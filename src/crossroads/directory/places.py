@@ -3,21 +3,20 @@
 ZIP centroids come from the `zipcodes` package, which ships its data, so a search near a ZIP
 code never leaves the machine. An address is read by its ZIP code (the centroid of the ZIP,
 not the door: close enough to rank places kilometres apart); an address without one must match
-one of the directory's own addresses exactly, street and (if given) city. Anything else is an
-error naming the `near` field.
+one of the directory's own addresses exactly, street and (if given) city: the caller passes
+`addresses`, which reads them (queries.addresses_on_street), so this module stays pure.
+Anything else is an error naming the `near` field.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import zipcodes
-
-from crossroads.directory.models import Address
 
 EARTH_RADIUS_KM = 6371.0088  # the mean radius (IUGG)
 FIELD = "near"
@@ -26,6 +25,8 @@ _ZIP = re.compile(r"^\s*(\d{5})(?:-\d{4})?\s*$")
 _ZIP_IN_ADDRESS = re.compile(r"\b(\d{5})(?:-\d{4})?\b")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _zip_matching: Callable[[str], list[dict[str, Any]]] = zipcodes.matching
+# A street -> the (city, latitude, longitude) of each directory address on it.
+AddressLookup = Callable[[str], Iterable[tuple[str, float | None, float | None]]]
 
 
 class PlaceError(ValueError):
@@ -61,7 +62,7 @@ class Box:
         return self.min_lat <= lat <= self.max_lat and self.min_lon <= lon <= self.max_lon
 
 
-def resolve_near(text: str) -> Point:
+def resolve_near(text: str, *, addresses: AddressLookup = lambda street: ()) -> Point:
     """The point `text` names: a 5-digit ZIP code, "LAT,LON", or an address (see module)."""
     if match := _LAT_LON.match(text):
         return Point(float(match[1]), float(match[2]))
@@ -72,7 +73,7 @@ def resolve_near(text: str) -> Point:
         return zip_centroid(zip_codes[-1])
     if not text.strip():
         raise PlaceError("give a 5-digit ZIP code, LAT,LON, or an address")
-    return _directory_address(text)
+    return _directory_address(text, addresses)
 
 
 def zip_centroid(zip_code: str) -> Point:
@@ -91,17 +92,14 @@ def zip_record(zip_code: str) -> dict[str, Any] | None:
     return found[0] if found else None
 
 
-def _directory_address(text: str) -> Point:
+def _directory_address(text: str, addresses: AddressLookup) -> Point:
     """An exact street (and city) match among the directory's addresses that have a place."""
     street, _, rest = text.partition(",")
     city = _words(rest.split(",")[0])
-    candidates = Address.objects.filter(address_1__iexact=" ".join(street.split()))
     points = {
-        (row["location__latitude"], row["location__longitude"])
-        for row in candidates.values("city", "location__latitude", "location__longitude")
-        if (not city or _words(row["city"]) == city)
-        and row["location__latitude"] is not None
-        and row["location__longitude"] is not None
+        (lat, lon)
+        for found_city, lat, lon in addresses(" ".join(street.split()))
+        if (not city or _words(found_city) == city) and lat is not None and lon is not None
     }
     if len(points) == 1:
         lat, lon = points.pop()

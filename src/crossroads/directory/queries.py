@@ -25,6 +25,7 @@ from crossroads.core import access
 from crossroads.core.models import User
 from crossroads.directory import freshness
 from crossroads.directory.models import (
+    Address,
     CapacityReport,
     Location,
     Organization,
@@ -308,3 +309,12 @@ def pending_changes_of(record: Listing) -> list[ProposedChange]:
             status=ProposedChange.Status.PENDING,
         ).select_related("proposed_by")
     )
+
+
+def addresses_on_street(street: str) -> list[tuple[str, float | None, float | None]]:
+    """The city and point of each directory address on this street (any case), for reading a
+    search's `near` (places.resolve_near). Listings are public: not audited."""
+    rows = Address.objects.filter(address_1__iexact=street).values_list(
+        "city", "location__latitude", "location__longitude"
+    )
+    return list(rows)

@@ -39,7 +39,7 @@ from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from crossroads.directory import freshness, opening, taxonomy
+from crossroads.directory import freshness, opening, queries, taxonomy
 from crossroads.directory.index import GEO_TABLE
 from crossroads.directory.models import SearchEntry
 from crossroads.directory.places import (
@@ -229,7 +229,7 @@ def query_from(
     point = None
     if near is not None and near.strip():
         try:
-            point = resolve_near(near)
+            point = resolve_near(near, addresses=queries.addresses_on_street)
         except PlaceError as error:
             raise QueryError("near", error.reason) from None
     return SearchQuery(near=point, open_at=now if open_now else open_at, **filters)

@@ -14,10 +14,10 @@ from django.utils import timezone
 
 from crossroads.core.forms import UswdsForm
 from crossroads.directory import taxonomy
-from crossroads.directory.search import QueryError, SearchQuery, query_from
+from crossroads.directory.search import DEFAULT_WITHIN_KM, QueryError, SearchQuery, query_from
 
 RADII_KM = (5, 10, 25, 50, 100)
-DEFAULT_RADIUS_KM = 25
+DEFAULT_RADIUS_KM = int(DEFAULT_WITHIN_KM)  # the radius search uses when none is given
 # The search's own names for what it refuses -> the form's fields that show the error.
 FORM_FIELD = {
     "text": "text",
@@ -90,9 +90,8 @@ class DirectorySearchForm(UswdsForm):
                 now=self.now,
                 text=data["text"].strip(),
                 categories=tuple(data["category"]),
-                within_km=float(data["within_km"] or DEFAULT_RADIUS_KM)
-                if data["near"].strip()
-                else None,
+                # Without a place there is no radius; without a radius, search's own default.
+                within_km=float(data["within_km"]) if data["within_km"] and data["near"] else None,
                 police_drop_off=data["police_drop_off"],
                 walk_in=data["walk_in"],
                 age=data["age"],

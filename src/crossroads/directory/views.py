@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from crossroads.core.access import signed_in
+from crossroads.core.forms import uuid_or_none
 from crossroads.core.models import User
 from crossroads.directory import listing, taxonomy
 from crossroads.directory.search import search
@@ -70,11 +71,8 @@ def _chosen(form: DirectorySearchForm) -> list[str]:
 
 
 def _encounter(user: User, value: str | None) -> Encounter | None:
-    if not value or not user.can("encounters.view"):
-        return None
-    try:
-        encounter_id = UUID(value)
-    except ValueError:
+    encounter_id = uuid_or_none(value)
+    if encounter_id is None or not user.can("encounters.view"):
         return None
     return encounter_for(user, encounter_id)
 

@@ -24,7 +24,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_POST
 
 from crossroads.core.access import signed_in
-from crossroads.core.forms import add_validation_errors
+from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import User
 from crossroads.encounters import actions, queries
 from crossroads.encounters.field_forms import EncounterForm
@@ -48,19 +48,12 @@ def _zone(user: User) -> ZoneInfo:
     return ZoneInfo(user.agency.time_zone)
 
 
-def _uuid(value: object) -> UUID | None:
-    try:
-        return UUID(str(value))
-    except ValueError:
-        return None
-
-
 def _call(user: User, value: object) -> CallForService | None:
     """The call named by the page's ?call= or hidden field, through the door (another agency's
     call answers 404)."""
     if not value:
         return None
-    call_id = _uuid(value)
+    call_id = uuid_or_none(value)
     if call_id is None:
         raise Http404
     return queries.call_for(user, call_id)
@@ -81,7 +74,7 @@ def encounter_new(request: HttpRequest) -> HttpResponse:
 def _fresh_or_resumed(request: HttpRequest, user: User) -> HttpResponse:
     resumed = None
     if "draft" in request.GET:
-        draft_id = _uuid(request.GET["draft"])
+        draft_id = uuid_or_none(request.GET["draft"])
         if draft_id is None:
             raise Http404
         resumed = queries.encounter_draft_for(user, draft_id)
@@ -244,7 +237,7 @@ def _error_summary(form: EncounterForm) -> list[tuple[str, str, str]]:
 def encounter_draft_save(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     htmx = request.headers.get("HX-Request") == "true"
-    key = _uuid(request.POST.get("client_key"))
+    key = uuid_or_none(request.POST.get("client_key"))
     fields = {
         name: request.POST.getlist(name)
         for name in EncounterForm().fields

@@ -11,26 +11,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crossroads.core.access import signed_in
+from crossroads.core.forms import uuid_or_none
 from crossroads.directory import taxonomy
 from crossroads.directory.models import Location, Service, ServiceAtLocation
 from crossroads.encounters.queries import encounter_for
 from crossroads.referrals import actions, queries
 
 
-def _uuid(value: str | None) -> UUID | None:
-    try:
-        return UUID(value) if value else None
-    except ValueError:
-        return None
-
-
 def _chosen_service(request: HttpRequest) -> tuple[Service, ServiceAtLocation | None]:
     """The service and place named by the form; a missing or unknown one is the form's error."""
-    service_id = _uuid(request.POST.get("service"))
+    service_id = uuid_or_none(request.POST.get("service"))
     service = Service.objects.filter(pk=service_id).first() if service_id else None
     if service is None:
         raise ValidationError({"service": "Choose a service from the directory."})
-    site_id = _uuid(request.POST.get("site"))
+    site_id = uuid_or_none(request.POST.get("site"))
     site = ServiceAtLocation.objects.filter(pk=site_id).first() if site_id else None
     if request.POST.get("site") and site is None:
         raise ValidationError({"site": "That place is no longer in the directory."})
@@ -40,7 +34,7 @@ def _chosen_service(request: HttpRequest) -> tuple[Service, ServiceAtLocation | 
 @require_POST
 def referral_start(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    encounter_id = _uuid(request.POST.get("encounter"))
+    encounter_id = uuid_or_none(request.POST.get("encounter"))
     # Another agency's encounter answers 404 through the door, before anything is written.
     encounter = encounter_for(user, encounter_id) if encounter_id else None
     try:
