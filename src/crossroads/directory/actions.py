@@ -632,7 +632,9 @@ def record_verify(
                 "verified_on": day.isoformat(),
             },
         )
-        index.refresh_search_entries(service_ids=_services_of(current.record_table, record.pk))
+        index.refresh_search_entries(
+            service_ids=_services_showing({(current.record_table, record.pk)})
+        )
     return current
 
 
@@ -650,16 +652,6 @@ def _locked_listing(table: str, record_id: UUID) -> queries.Listing:
             {"record": f"this {table} is no longer in the directory; the next sweep closes it."}
         )
     return record
-
-
-def _services_of(table: str, record_id: UUID) -> list[UUID]:
-    """The services whose search entries show this record."""
-    if table == "service":
-        return [record_id]
-    if table == "organization":
-        return list(Service.objects.filter(organization_id=record_id).values_list("pk", flat=True))
-    sites = ServiceAtLocation.objects.filter(location_id=record_id)
-    return list(sites.values_list("service_id", flat=True).distinct())
 
 
 def _local_day(by: User, moment: datetime) -> date:
@@ -799,7 +791,9 @@ def change_approve(
             obj=current,
             detail={"table": current.record_table, "fields": sorted(current.changes)},
         )
-        index.refresh_search_entries(service_ids=_services_of(current.record_table, record.pk))
+        index.refresh_search_entries(
+            service_ids=_services_showing({(current.record_table, record.pk)})
+        )
     return current
 
 
@@ -986,7 +980,8 @@ def verifications_import(*, by: User | None, verified_on: Mapping[tuple[str, UUI
             model = queries.LISTING_MODELS[table]
             for day, ids in on_day.items():
                 model.objects.filter(pk__in=ids).update(last_verified_on=day)
-        index.refresh_search_entries()
+        shown = {(table, record_id) for table, days in wanted.items() for record_id in days}
+        index.refresh_search_entries(service_ids=_services_showing(shown))
         audit.record(
             by=by,
             verb="directory.verifications_import",
