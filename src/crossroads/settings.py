@@ -98,7 +98,9 @@ INSTALLED_APPS = [
     "crossroads.encounters",
     "crossroads.training",
     "crossroads.directory",
+    "crossroads.consent",
     "crossroads.referrals",
+    "crossroads.programs",
     "crossroads.api",
     "crossroads.demo",
 ]

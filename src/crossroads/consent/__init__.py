@@ -1,3 +1,3 @@
-"""42 CFR Part 2 consent: the consent record, the disclosure decision, the accounting (issue 5).
-
-So far only the decision exists (`policy.py`, pure); the models, pages and API build on it."""
+"""42 CFR Part 2 consent: the consent record, the disclosure decision made at the moment of every
+disclosure (`policy.py`, pure; `actions.disclosure_decide`, the one door), court orders,
+break-glass emergency access and the accounting of disclosures."""

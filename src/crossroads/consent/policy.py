@@ -19,6 +19,11 @@ The rules, from 42 CFR Part 2 (2024) as SECURITY.md 3-7 put them:
   person's progress, so it covers only the monitoring purpose;
 - no consent covers using the information against the patient (investigation or prosecution):
   only a court order can (§§2.64-2.65), and that is not a consent.
+
+Two authorisations other than consent are passed in as `Override`s: an approved court order
+(§§2.64-2.65, the only way to the purposes against the patient) and break-glass emergency access
+(§2.51: treatment only, for at most 72 hours). Each covers its patient, discloser, recipient,
+purposes and information within its window, and nothing else.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 NO_CONSENT = "No consent on file"
@@ -56,6 +61,8 @@ class Reason(enum.StrEnum):
     PURPOSE = "purpose not in the consent"
     INFORMATION = "information not in the consent"
     AGAINST_THE_PATIENT = "use against the patient needs a court order"
+    COURT_ORDER = "authorised by a court order"
+    EMERGENCY = "medical emergency (break-glass)"
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,7 @@ class ConsentTerms:
     criminal_justice: bool = False  # §2.35
     irrevocable_until_event: str = ""  # §2.35: the event until which it cannot be revoked
     irrevocable_until_event_at: datetime | None = None  # when that event was recorded
+    right_to_revoke_stated: bool = True  # §2.31(a)(6): the patient was told of the right
 
     def missing_elements(self) -> tuple[str, ...]:
         """The §2.31 elements this consent lacks; a consent lacking any authorises nothing."""
@@ -86,6 +94,7 @@ class ConsentTerms:
             "purpose": not self.purposes,
             "expiry": self.expires_at is None and not self.expiry_event,
             "signature": not self.signed_by.strip() or self.signed_at is None,
+            "right to revoke": not self.right_to_revoke_stated,
         }
         return tuple(name for name, lacks in lacking.items() if lacks)
 
@@ -103,6 +112,44 @@ class Disclosure:
     at: datetime
 
 
+class OverrideKind(enum.StrEnum):
+    COURT_ORDER = "court_order"  # §§2.64-2.65, approved by a second person
+    EMERGENCY = "emergency"  # §2.51 break-glass
+
+
+# §2.51 access is for the emergency at hand: it may not outlast this, whatever was asked.
+EMERGENCY_LIMIT = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An authorisation that is not a consent, valid in [starts_at, ends_at)."""
+
+    kind: OverrideKind
+    patient_id: UUID
+    discloser_id: UUID
+    recipient_id: UUID
+    purposes: frozenset[Purpose]
+    information: frozenset[str]
+    starts_at: datetime
+    ends_at: datetime
+
+    def covers(self, disclosure: Disclosure) -> bool:
+        ends_at = self.ends_at
+        if self.kind is OverrideKind.EMERGENCY:
+            ends_at = min(ends_at, self.starts_at + EMERGENCY_LIMIT)
+        purposes = self.purposes
+        if self.kind is OverrideKind.EMERGENCY:
+            purposes = purposes & {Purpose.TREATMENT}
+        return (
+            (self.patient_id, self.discloser_id, self.recipient_id)
+            == (disclosure.patient_id, disclosure.discloser_id, disclosure.recipient_id)
+            and self.starts_at <= disclosure.at < ends_at
+            and disclosure.purpose in purposes
+            and disclosure.information <= self.information
+        )
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -114,8 +161,18 @@ class Decision:
         return "" if self.allowed else NO_CONSENT
 
 
-def decide(consents: Iterable[ConsentTerms], disclosure: Disclosure) -> Decision:
-    """Allowed if one consent covers the disclosure now; else the most telling refusal."""
+def decide(
+    consents: Iterable[ConsentTerms],
+    disclosure: Disclosure,
+    overrides: Iterable[Override] = (),
+) -> Decision:
+    """Allowed if one consent (or court order, or emergency) covers the disclosure now; else the
+    most telling refusal."""
+    for override in overrides:
+        if override.covers(disclosure):
+            if override.kind is OverrideKind.COURT_ORDER:
+                return Decision(True, Reason.COURT_ORDER)
+            return Decision(True, Reason.EMERGENCY)
     if disclosure.purpose in AGAINST_THE_PATIENT:
         return Decision(False, Reason.AGAINST_THE_PATIENT)
     refusals = []

@@ -144,6 +144,7 @@ class Role(models.TextChoices):
     PROVIDER_INTAKE = "provider_intake", "Provider intake"
     PROGRAM_MANAGER = "program_manager", "Program manager"
     ANALYST = "analyst", "Analyst / evaluator"
+    PROSECUTOR = "prosecutor", "Prosecutor / diversion attorney"
     DIRECTORY_MAINTAINER = "directory_maintainer", "Directory maintainer"
     AGENCY_ADMIN = "agency_admin", "Agency administrator"
     AUDITOR = "auditor", "Auditor"
@@ -289,6 +290,53 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} import of {self.file_name}"
+
+
+class Task(models.Model):
+    """A to-do with a due time, for one staff member or for anyone of an agency.
+
+    One work list for every app: an unacknowledged referral raises one for its sender, a program
+    case has its own, a follow-up contact has one. `about_type` and `about_id` name the record it
+    concerns (a model label and key), so core needs no import of the apps that raise tasks.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="tasks")
+    assignee = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="tasks"
+    )
+    title = models.CharField(max_length=200)
+    due_at = models.DateTimeField()
+    about_type = models.CharField(max_length=60, blank=True)
+    about_id = models.CharField(max_length=64, blank=True)
+    # Raised by a rule (e.g. "referral.unacknowledged"): the rule raises it at most once.
+    rule = models.CharField(max_length=60, blank=True)
+    created_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        "User", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        indexes = [
+            models.Index(fields=["agency", "done_at", "due_at"]),
+            models.Index(fields=["about_type", "about_id"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["about_type", "about_id", "rule"],
+                condition=~Q(rule=""),
+                name="one_task_per_rule_and_record",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class AppendOnlyQuerySet(models.QuerySet["AuditEvent"]):
