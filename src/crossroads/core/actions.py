@@ -16,7 +16,7 @@ from pathlib import Path
 from axes.utils import reset as axes_reset
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -29,6 +29,7 @@ from crossroads.core.models import (
     Partnership,
     Role,
     RoleGrant,
+    Task,
     User,
 )
 from crossroads.core.roles import role_book
@@ -380,3 +381,53 @@ def api_token_mark_used(*, token: ApiToken) -> None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
+
+
+# --- Tasks ------------------------------------------------------------------------------------
+
+
+def task_raise(
+    *,
+    agency: Agency,
+    title: str,
+    due_at: datetime,
+    by: User | None,
+    assignee: User | None = None,
+    about: models.Model | None = None,
+    rule: str = "",
+) -> Task:
+    """Put a task on a work list. A task raised by a `rule` about a record is raised once: the
+    second call returns the first task, so a rule checked every few minutes adds nothing."""
+    about_type = about._meta.label_lower if about is not None else ""
+    about_id = str(about.pk) if about is not None else ""
+    with transaction.atomic():
+        if rule:
+            existing = Task.objects.filter(about_type=about_type, about_id=about_id, rule=rule)
+            if (task := existing.first()) is not None:
+                return task
+        task = Task(
+            agency=agency,
+            assignee=assignee,
+            title=title,
+            due_at=due_at,
+            about_type=about_type,
+            about_id=about_id,
+            rule=rule,
+            created_by=by,
+            created_at=timezone.now(),
+        )
+        _validated(task)
+        task.save()
+        audit.record(by=by, verb="task.raise", obj=task, agency=agency, detail={"rule": rule})
+    return task
+
+
+def task_complete(*, task: Task, by: User | None, note: str = "") -> Task:
+    """Mark a task done (a second call changes nothing)."""
+    with transaction.atomic():
+        task = Task.objects.select_for_update().get(pk=task.pk)
+        if task.done_at is None:
+            task.done_at, task.done_by, task.done_note = timezone.now(), by, note[:500]
+            task.save(update_fields=["done_at", "done_by", "done_note"])
+            audit.record(by=by, verb="task.complete", obj=task, agency=task.agency)
+    return task
