@@ -26,3 +26,32 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return f"{self.given_name} {self.family_name}"
+
+
+class PersonFlag(models.Model):
+    """A behavioural-health flag on a person: it always expires, and only the permissions its
+    kind names see it (people/flags.yaml; SECURITY.md 10)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="flags")
+    kind = models.CharField(max_length=40)
+    note = models.CharField(max_length=300, blank=True)
+    set_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-set_at"]
+        indexes = [models.Index(fields=["person", "expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("set_at")), name="flag_expires"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.person_id} until {self.expires_at:%Y-%m-%d}"

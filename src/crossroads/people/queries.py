@@ -8,6 +8,7 @@ programs. It reads the record (the name and date of birth it needs to do that wo
 
 from __future__ import annotations
 
+from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404
@@ -15,7 +16,8 @@ from django.shortcuts import get_object_or_404
 
 from crossroads.core import access
 from crossroads.core.models import User
-from crossroads.people.models import Person
+from crossroads.people.flag_kinds import flag_kinds
+from crossroads.people.models import Person, PersonFlag
 from crossroads.programs.models import Case
 from crossroads.referrals.models import Referral
 
@@ -49,3 +51,17 @@ def person_known_to(user: User, person_id: UUID, permission: str) -> Person:
         raise Http404
     access.record_read(user, person)
     return person
+
+
+def flags_shown_to(user: User, person: Person, now: datetime) -> list[PersonFlag]:
+    """The person's flags in force that the user's roles need (SECURITY.md 10): never an expired
+    or cleared one, never another agency's, never a kind the user's permissions are not named on."""
+    if person.agency_id != user.agency_id:
+        return []
+    kinds = flag_kinds()
+    in_force = person.flags.filter(cleared_at__isnull=True, expires_at__gt=now)
+    return [
+        flag
+        for flag in in_force
+        if flag.kind in kinds and kinds[flag.kind].shown_to_holder_of(user.permissions)
+    ]
