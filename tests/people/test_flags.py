@@ -19,7 +19,6 @@ from crossroads.people.models import Person
 from crossroads.people.queries import flags_shown_to
 from tests.factories import make_agency, make_user
 
-
 Scene = tuple[Agency, User, Person]
 
 
