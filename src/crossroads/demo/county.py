@@ -48,6 +48,7 @@ AGENCIES = [
         True,
     ),
     ("arc", "Alder Recovery Community", "Alder RCO", Agency.Type.COMMUNITY_ORG, False),
+    ("pros", "Alder County Prosecuting Attorney", "Alder Prosecutor", Agency.Type.PROSECUTOR, False),
 ]
 
 # One demo sign-in per role: username, agency, roles.
@@ -64,6 +65,7 @@ DEMO_SIGN_INS = [
     ("admin", "rpd", ["agency_admin"]),
     ("auditor", "rpd", ["auditor"]),
     ("directory", "acbh", ["directory_maintainer"]),
+    ("prosecutor", "pros", ["prosecutor"]),
 ]
 
 # More staff so that later capabilities (shifts, caseloads) have people to work with.
@@ -72,6 +74,7 @@ EXTRA_STAFF = {
     "acso": ("officer", 8),
     "acbh": ("clinician", 4),
     "e911": ("dispatcher", 4),
+    "arc": ("peer", 4),
 }
 
 FIRST_NAMES = [
@@ -348,6 +351,17 @@ def _partnerships(a: dict[str, Agency]) -> None:
                 ("arc", "rpd", c.REFERRAL_STATUS),
             ],
             date(2024, 9, 1),
+            None,
+        ),
+        (
+            "Diversion Programs MOU (LEAD, Angel, QRT)",
+            ["rpd", "acbh", "arc", "pros"],
+            [
+                ("acbh", "pros", c.PROGRAM_PARTICIPATION),
+                ("arc", "rpd", c.PROGRAM_PARTICIPATION),
+                ("rpd", "arc", c.REFERRALS),
+            ],
+            date(2025, 1, 1),
             None,
         ),
         (
