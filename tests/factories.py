@@ -4,19 +4,27 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
 
 from django.test import Client
 from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from crossroads.consent import actions as consent_actions
+from crossroads.consent.models import Consent, CourtOrder
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, Partnership, User
 from crossroads.core.roles import role_book
 from crossroads.directory import actions as directory_actions
 from crossroads.directory.models import Organization, Service, ServiceAtLocation
+from crossroads.people import actions as people_actions
+from crossroads.people.models import Person
+from crossroads.programs import actions as program_actions
+from crossroads.programs.models import Case, Program
 
 PASSWORD = "correct horse battery staple"
 _serial = itertools.count(1)
@@ -145,3 +153,101 @@ def make_site(
     }
     directory_actions.hsds_import(by=None, package=package, source="tests")
     return ServiceAtLocation.objects.get(pk=site_id)
+
+
+# A few bytes that read as a PNG image: enough for the signed-form and court-order checks.
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + bytes(32)
+
+
+def make_consent(
+    by: User,
+    person: Person,
+    *,
+    discloser: Agency | None = None,
+    recipients: Iterable[Agency] = (),
+    **terms: Any,
+) -> Consent:
+    """A complete §2.31 consent, recorded by `by` (of the person's agency, or the discloser's),
+    signed by typed name now; `terms` change any element."""
+    fields: dict[str, Any] = {
+        "information": ["engagement"],
+        "recipient_classes": [],
+        "purposes": ["treatment"],
+        "right_to_revoke_acknowledged": True,
+        "expires_at": timezone.now() + timedelta(days=365),
+        "expiry_event": "",
+        "criminal_justice": False,
+        "irrevocable_until_event": "",
+        "signature": "typed",
+        "signed_by": "Sam Doe",
+        "signed_at": timezone.now(),
+        **terms,
+    }
+    return consent_actions.consent_record(
+        by=by,
+        person=person,
+        discloser=discloser or by.agency,
+        recipients=list(recipients),
+        **fields,
+    )
+
+
+def make_court_order(
+    by: User, person: Person, *, discloser: Agency, recipient: Agency, **terms: Any
+) -> CourtOrder:
+    """A pending court order recorded by `by` (it needs consent.court_orders), in force for 30
+    days from now; `terms` change any field."""
+    now = timezone.now()
+    fields: dict[str, Any] = {
+        "court": "Test County Superior Court",
+        "docket_number": f"CR-{next(_serial)}",
+        "section": "2.64",
+        "purposes": ["treatment"],
+        "information": ["engagement"],
+        "issued_on": timezone.localdate(),
+        "valid_from": now,
+        "valid_until": now + timedelta(days=30),
+        **terms,
+    }
+    return consent_actions.court_order_record(
+        by=by, person=person, discloser=discloser, recipient=recipient, **fields
+    )
+
+
+def make_program(agency: Agency, type: str = "cit_follow_up", **settings: object) -> Program:
+    """A program `agency` runs, with its own `settings` (programs/types.py ADJUSTABLE)."""
+    n = next(_serial)
+    return program_actions.program_create(
+        by=None,
+        agency=agency,
+        type=type,
+        name=f"Test Program {n}",
+        slug=f"program-{n}",
+        settings=settings,
+    )
+
+
+def make_case(
+    program: Program,
+    *,
+    enroller: User | None = None,
+    entry_path: str = "",
+    **case: Any,
+) -> Case:
+    """A new person's case in `program`. Without an `enroller`, an officer of a police department
+    that refers people to the program's agency (under a partnership) enrols them."""
+    if enroller is None:
+        police = make_agency(type=Agency.Type.POLICE)
+        enroller = make_user(police, "officer")
+        make_partnership(police, program.agency, "referrals")
+    person = people_actions.person_create(
+        by=enroller, given_name="Sam", family_name=f"Doe {next(_serial)}"
+    )
+    return program_actions.case_open(
+        by=enroller,
+        program=program,
+        person=person,
+        entry_path=entry_path or program.spec.entry_paths[0],
+        at=case.pop("at", None) or timezone.now(),
+        **case,
+    )

@@ -257,6 +257,32 @@ DIRECTORY_VERIFY_WITHIN = timedelta(days=env_int("CROSSROADS_VERIFY_WITHIN_DAYS"
 # Where the directory's times are read when a location's coordinates give no time zone.
 DIRECTORY_DEFAULT_TIME_ZONE = env_str("CROSSROADS_DIRECTORY_TZ", "America/New_York")
 
+
+# --- Referrals (issue 5) ------------------------------------------------------------------------
+def env_hours_each(name: str, default: dict[str, int]) -> dict[str, int]:
+    """`key=hours,...`: whole hours (at least 1) for keys of `default`; keys left out keep it."""
+    hours = dict(default)
+    for item in env_list(name, []):
+        key, _, value = (part.strip() for part in item.partition("="))
+        if key not in default or not value.isdigit() or int(value) < 1:
+            example = ",".join(f"{k}={v}" for k, v in default.items())
+            raise ImproperlyConfigured(
+                f"{name}={os.environ[name]!r}: give whole hours for {', '.join(default)}, "
+                f"as in {example}."
+            )
+        hours[key] = int(value)
+    return hours
+
+
+# How long a provider has to acknowledge a sent referral, by its urgency, before the sender gets
+# a task (`crossroads referrals check-acknowledgements`).
+REFERRAL_ACKNOWLEDGE_HOURS = env_hours_each(
+    "CROSSROADS_REFERRAL_ACKNOWLEDGE_HOURS", {"now": 1, "today": 4, "routine": 48}
+)
+# A sent referral nobody answered within this many days expires (the same sweep), so the sender
+# knows to find another place instead of waiting.
+REFERRAL_EXPIRE_DAYS = env_int("CROSSROADS_REFERRAL_EXPIRE_DAYS", 14)
+
 # --- Time, language, static files -------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

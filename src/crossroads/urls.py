@@ -7,6 +7,9 @@ urlpatterns = [
     path("", include("crossroads.encounters.urls")),
     path("directory/", include("crossroads.directory.urls")),
     path("referrals/", include("crossroads.referrals.urls")),
+    path("consent/", include("crossroads.consent.urls")),
+    path("programs/", include("crossroads.programs.urls")),
+    path("people/", include("crossroads.people.urls")),
     path("", include("crossroads.core.urls")),
 ]
 

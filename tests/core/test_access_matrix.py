@@ -21,18 +21,25 @@ from django.utils import timezone
 
 from crossroads.core import actions
 from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
-from crossroads.core.models import DataCategory, Role, User
+from crossroads.core.models import DataCategory, Role, Task, User
 from crossroads.directory import actions as directory_actions
 from crossroads.directory import taxonomy
 from crossroads.directory.models import VerificationTask
 from crossroads.encounters import actions as call_actions
-from crossroads.people.actions import person_create
-from crossroads.referrals.actions import referral_start
+from crossroads.people.actions import flag_set, person_create
+from crossroads.programs.actions import goal_add
+from crossroads.programs.models import Case as ProgramCase
+from crossroads.referrals.actions import referral_send, referral_start
 from crossroads.triage.rules import CallFacts
 from tests.factories import (
+    PNG_BYTES,
     agency_for_role,
     make_agency,
+    make_case,
+    make_consent,
+    make_court_order,
     make_partnership,
+    make_program,
     make_service,
     make_site,
     make_user,
@@ -128,6 +135,59 @@ def _referral(stage: Stage) -> dict[str, Any]:
     return {"referral_id": referral.pk}
 
 
+def _received_referral(stage: Stage) -> dict[str, Any]:
+    """A referral another agency sent to a service the actor's agency keeps."""
+    sender = make_user(make_agency(), "officer")
+    person = person_create(by=sender, given_name="Sam", family_name="Doe")
+    service = make_service(agency=stage.actor.agency)
+    draft = referral_start(
+        by=sender,
+        service=service,
+        site=None,
+        encounter=None,
+        person=person,
+        need="",
+        at=timezone.now(),
+    )
+    referral_send(by=sender, referral=draft, expected_version=draft.version)
+    return {"referral_id": draft.pk}
+
+
+def _consent(stage: Stage) -> dict[str, Any]:
+    """A consent naming the actor's agency as a recipient, recorded by the program that
+    discloses, with an uploaded signed form and an expiry event still to happen."""
+    clinician = make_user(make_agency(type="bh_provider"), "clinician")
+    person = person_create(by=clinician, given_name="Sam", family_name="Doe")
+    consent = make_consent(
+        clinician,
+        person,
+        recipients=[stage.actor.agency],
+        expiry_event="completion of the program",
+        signature="uploaded",
+        signed_form=PNG_BYTES,
+    )
+    return {"consent_id": consent.pk}
+
+
+def _court_order(stage: Stage) -> dict[str, Any]:
+    """A pending court order that another person of the actor's agency recorded."""
+    recorder = make_user(stage.actor.agency, "agency_admin")
+    person = person_create(by=recorder, given_name="Sam", family_name="Doe")
+    order = make_court_order(
+        recorder,
+        person,
+        discloser=make_agency(type="bh_provider"),
+        recipient=stage.actor.agency,
+    )
+    return {"order_id": order.pk}
+
+
+def _flag(stage: Stage) -> dict[str, Any]:
+    person = person_create(by=stage.colleague, given_name="Flo", family_name="Doe")
+    flag = flag_set(by=stage.colleague, person=person, kind="dementia", days=30)
+    return {"person_id": person.pk, "flag_id": flag.pk}
+
+
 def _colleague(stage: Stage) -> dict[str, Any]:
     return {"user_id": stage.colleague.pk}
 
@@ -178,7 +238,43 @@ def _hsds_term(stage: Stage) -> dict[str, Any]:
     return {"taxonomy_term_id": taxonomy.term_id("crisis-line")}
 
 
+def _program(stage: Stage) -> dict[str, Any]:
+    return {"program_id": make_program(stage.actor.agency).pk}
+
+
+def _program_case(stage: Stage) -> ProgramCase:
+    """A case in a CIT follow-up program of the actor's agency, referred by a police partner."""
+    return make_case(make_program(stage.actor.agency))
+
+
+def _case(stage: Stage) -> dict[str, Any]:
+    return {"case_id": _program_case(stage).pk}
+
+
+def _case_goal(stage: Stage) -> dict[str, Any]:
+    """Only a case worker adds a goal; anyone else is refused before the goal is looked up."""
+    case = _program_case(stage)
+    works = stage.actor.can("programs.work")
+    goal_id = goal_add(by=stage.actor, case=case, text="walk").pk if works else 1
+    return {"case_id": case.pk, "goal_id": goal_id}
+
+
+def _case_follow_up(stage: Stage) -> dict[str, Any]:
+    case = _program_case(stage)
+    return {"case_id": case.pk, "follow_up_id": case.follow_ups.all()[0].pk}
+
+
+def _case_task(stage: Stage) -> dict[str, Any]:
+    case = _program_case(stage)
+    follow_up = case.follow_ups.all()[0]
+    return {"case_id": case.pk, "task_id": Task.objects.get(about_id=str(follow_up.pk)).pk}
+
+
 CASES: dict[str, Case] = {
+    "people:person_timeline": Case(_person, scoped=True),
+    "people:flag_set": Case(_person, body={"kind": "dementia", "days": "5"}, scoped=True),
+    "people:flag_clear": Case(_flag, scoped=True),
+    "api-v1:person_timeline": Case(_person, scoped=True),
     "core:login": Case(body={}),
     "core:healthz": Case(),
     "core:mfa_verify": Case(body={"token": "000000"}),
@@ -212,6 +308,27 @@ CASES: dict[str, Case] = {
     "encounters:encounter_detail": Case(_encounter, scoped=True),
     "referrals:referral_start": Case(body={}, answers=422),  # no service named
     "referrals:referral_detail": Case(_referral, scoped=True),
+    "referrals:referral_update": Case(_referral, body={}, scoped=True),
+    "referrals:referral_send": Case(_referral, body={}, scoped=True),
+    "referrals:referral_move": Case(_received_referral, body={}, scoped=True),
+    "referrals:inbox": Case(),
+    "referrals:sent": Case(),
+    "consent:person_consents": Case(_person, scoped=True),
+    "consent:consent_new": Case(_person, body={}, scoped=True),  # POST: 422, nothing given
+    "consent:consent_detail": Case(_consent, scoped=True),
+    "consent:signed_form": Case(_consent, scoped=True),
+    "consent:consent_revoke": Case(_consent, body={"version": 1}, scoped=True),
+    "consent:consent_event": Case(_consent, body={"event": "expiry"}, scoped=True),  # no day: 422
+    "consent:person_disclosures": Case(_person, scoped=True),
+    "consent:person_disclosures_csv": Case(_person, scoped=True),
+    "consent:accounting": Case(),
+    "consent:accounting_csv": Case(),
+    "consent:court_order_list": Case(),
+    "consent:court_order_new": Case(body={}),  # POST without a person: 422
+    "consent:court_order_detail": Case(_court_order, scoped=True),
+    "consent:court_order_decide": Case(_court_order, body={"decision": "approve"}, scoped=True),
+    "consent:emergency_new": Case(_person, body={}, scoped=True),
+    "consent:emergency_list": Case(),
     "directory:search": Case(),
     "directory:service_detail": Case(lambda stage: {"service_id": make_service().pk}),
     "api-v1:call_list": Case(body={}),
@@ -239,6 +356,15 @@ CASES: dict[str, Case] = {
     "api-v1:audit_event_list": Case(),
     "api-v1:audit_verify": Case(),
     "api-v1:directory_search": Case(answers=200),
+    "api-v1:consent_list": Case(body={}),
+    "api-v1:consent_get": Case(_consent, scoped=True),
+    "api-v1:consent_revoke": Case(_consent, body={"expected_version": 1}, scoped=True),
+    "api-v1:consent_event": Case(_consent, body={"event": "expiry"}, scoped=True),
+    "api-v1:person_consents": Case(_person, scoped=True),
+    "api-v1:person_disclosures": Case(_person, scoped=True),
+    "api-v1:court_order_list": Case(body={}),
+    "api-v1:court_order_decide": Case(_court_order, body={"approve": True}, scoped=True),
+    "api-v1:emergency_access": Case(body={}),
     "api-v1:hsds_root": Case(answers=200),
     "api-v1:hsds_service_list": Case(answers=200),
     "api-v1:hsds_service_get": Case(_hsds_service, answers=200),
@@ -273,6 +399,46 @@ CASES: dict[str, Case] = {
     "api-v1:change_list": Case(body={}),
     "api-v1:change_approve": Case(_proposed_change),
     "api-v1:change_reject": Case(_proposed_change, body={"note": "walk"}),
+    "api-v1:referral_list": Case(body={}),
+    "api-v1:referral_get": Case(_referral, body={"expected_version": 1}, scoped=True),
+    "api-v1:referral_send": Case(_referral, body={"expected_version": 1}, scoped=True),
+    "api-v1:referral_move": Case(
+        _received_referral, body={"to": "accepted", "expected_version": 2}, scoped=True
+    ),
+    "api-v1:referral_fhir": Case(_referral, scoped=True),
+    "programs:caseload": Case(),
+    "programs:program_list": Case(),
+    "programs:program_detail": Case(_program, scoped=True),
+    "programs:sign_off_list": Case(),
+    "programs:case_new": Case(body={}),  # POST without a program: 422
+    "programs:case_detail": Case(_case, scoped=True),
+    "programs:case_move": Case(_case, body={}, scoped=True),
+    "programs:case_eligibility": Case(_case, body={}, scoped=True),
+    "programs:case_charge": Case(_case, body={}, scoped=True),
+    "programs:case_assign": Case(_case, body={}, scoped=True),
+    "programs:goal_add": Case(_case, body={}, scoped=True),
+    "programs:goal_status": Case(_case_goal, body={"status": "met"}, scoped=True),
+    "programs:contact_log": Case(_case, body={}, scoped=True),
+    "programs:follow_up_close": Case(_case_follow_up, body={}, scoped=True),
+    "programs:conference_record": Case(_case, body={}, scoped=True),
+    "programs:case_close": Case(_case, body={}, scoped=True),
+    "programs:task_done": Case(_case_task, scoped=True),
+    "api-v1:case_list": Case(body={}),
+    "api-v1:case_get": Case(_case, scoped=True),
+    "api-v1:case_moves": Case(_case, body={"to": "linked", "expected_version": 1}, scoped=True),
+    "api-v1:case_eligibility": Case(_case, body={"item": "none", "answer": True}, scoped=True),
+    "api-v1:case_charge": Case(_case, body={"charge_status": "filed"}, scoped=True),
+    "api-v1:case_contacts": Case(
+        _case, body={"at": "2026-01-01T00:00:00Z", "method": "phone", "reached": False}, scoped=True
+    ),
+    "api-v1:case_goals": Case(_case, body={"text": "walk"}, scoped=True),
+    "api-v1:case_conferences": Case(
+        _case,
+        body={"held_at": "2026-01-01T00:00:00Z", "attendees": ["walk"], "decisions": "walk"},
+        scoped=True,
+    ),
+    "api-v1:case_close": Case(_case, body={"reason": "walk"}, scoped=True),
+    "api-v1:caseload": Case(),
 }
 
 

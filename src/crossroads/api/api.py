@@ -11,6 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
 from crossroads.api.auth import API_AUTH
+from crossroads.consent.api import router as consent_router
 from crossroads.core.actions import StaleVersion
 from crossroads.core.api import router as core_router
 from crossroads.core.problems import problem_response
@@ -18,6 +19,9 @@ from crossroads.directory.api import router as directory_router
 from crossroads.directory.hsds_api import router as hsds_router
 from crossroads.directory.search_api import router as directory_search_router
 from crossroads.encounters.api import router as calls_router
+from crossroads.people.api import router as people_router
+from crossroads.programs.api import router as programs_router
+from crossroads.referrals.api import router as referrals_router
 
 api = NinjaAPI(
     title="Crossroads API",
@@ -35,6 +39,10 @@ api.add_router("/", calls_router)
 api.add_router("/", directory_router)
 api.add_router("/", directory_search_router)
 api.add_router("/", hsds_router)
+api.add_router("/", consent_router)
+api.add_router("/", referrals_router)
+api.add_router("/", programs_router)
+api.add_router("/", people_router)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:

@@ -20,7 +20,8 @@ from django.utils import timezone
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, ImportBatch, User
-from crossroads.demo import certifications, directory, history
+from crossroads.demo import casework, certifications, directory, history
+from crossroads.demo.alder import FIRST_NAMES, LAST_NAMES
 from crossroads.demo.calls import seed_calls
 from crossroads.encounters import actions as encounter_actions
 from crossroads.training import actions as training_actions
@@ -48,7 +49,13 @@ AGENCIES = [
         True,
     ),
     ("arc", "Alder Recovery Community", "Alder RCO", Agency.Type.COMMUNITY_ORG, False),
-    ("pros", "Alder County Prosecuting Attorney", "Alder Prosecutor", Agency.Type.PROSECUTOR, False),
+    (
+        "pros",
+        "Alder County Prosecuting Attorney",
+        "Alder Prosecutor",
+        Agency.Type.PROSECUTOR,
+        False,
+    ),
 ]
 
 # One demo sign-in per role: username, agency, roles.
@@ -75,58 +82,9 @@ EXTRA_STAFF = {
     "acbh": ("clinician", 4),
     "e911": ("dispatcher", 4),
     "arc": ("peer", 4),
+    "northside": ("provider_intake", 2),
+    "csu": ("provider_intake", 2),
 }
-
-FIRST_NAMES = [
-    "Avery",
-    "Jordan",
-    "Morgan",
-    "Riley",
-    "Casey",
-    "Quinn",
-    "Rowan",
-    "Emerson",
-    "Sage",
-    "Parker",
-    "Reese",
-    "Hayden",
-    "Dakota",
-    "Skyler",
-    "Kendall",
-    "Logan",
-    "Marisol",
-    "Tomas",
-    "Aisha",
-    "Mei",
-    "Olu",
-    "Priya",
-    "Dmitri",
-    "Lena",
-]
-LAST_NAMES = [
-    "Alvarez",
-    "Brooks",
-    "Chen",
-    "Dawson",
-    "Ellison",
-    "Fischer",
-    "Garcia",
-    "Haddad",
-    "Ibarra",
-    "Jensen",
-    "Kowalski",
-    "Lindqvist",
-    "Mensah",
-    "Nakamura",
-    "Okafor",
-    "Patel",
-    "Quintero",
-    "Rasmussen",
-    "Sato",
-    "Thompson",
-    "Usman",
-    "Varga",
-]
 
 
 @dataclass
@@ -138,6 +96,7 @@ class County:
     officers: dict[str, list[User]] = field(default_factory=dict)  # patrol, by police agency
     certifications: list[Certification] = field(default_factory=list)
     imports: list[ImportBatch] = field(default_factory=list)  # the police history, one per agency
+    casework: casework.Casework | None = None  # referrals, consents and program cases
 
 
 def build_county(
@@ -212,6 +171,7 @@ def build_county(
         )
         names = {key: name for key, name, *_ in AGENCIES}
         directory.load(county, names, seed=seed, now=until, progress=progress)
+        county.casework = casework.load(county, seed=seed, now=until, progress=progress)
     return county
 
 

@@ -7,6 +7,7 @@ import uuid
 from django.db import models
 
 from crossroads.core.models import Agency, User
+from crossroads.people.flag_kinds import FlagKind, flag_kinds
 
 
 class Person(models.Model):
@@ -55,3 +56,7 @@ class PersonFlag(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} on {self.person_id} until {self.expires_at:%Y-%m-%d}"
+
+    @property
+    def spec(self) -> FlagKind:
+        return flag_kinds()[self.kind]

@@ -22,9 +22,10 @@ from crossroads.programs.models import Case
 from crossroads.referrals.models import Referral
 
 
-def person_for(user: User, person_id: UUID) -> Person:
-    """A person of the user's agency (the read is audited); another agency's answers 404."""
-    access.require_permission(user, "encounters.record")
+def person_for(user: User, person_id: UUID, permission: str = "encounters.record") -> Person:
+    """A person of the user's agency, read with `permission` (audited); another agency's
+    answers 404."""
+    access.require_permission(user, permission)
     person = get_object_or_404(Person, pk=person_id)
     access.require_agency(user, person.agency_id)
     access.record_read(user, person)

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
+from functools import lru_cache
 
+import pydantic
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from crossroads.core.models import Agency, User
 from crossroads.programs.types import ProgramType, program_types
+
+
+@lru_cache(maxsize=256)
+def _spec(type_code: str, settings_json: str) -> ProgramType:
+    return program_types()[type_code].with_settings(json.loads(settings_json))
 
 
 class Program(models.Model):
@@ -33,15 +42,20 @@ class Program(models.Model):
     def clean(self) -> None:
         if self.type not in program_types():
             raise ValidationError({"type": f"{self.type!r} is not a program type."})
-        unknown = set(self.settings) - set(ProgramType.model_fields)
-        if unknown:
-            raise ValidationError({"settings": f"unknown settings {sorted(unknown)}"})
+        try:
+            self.spec  # noqa: B018  (checked by building it)
+        except pydantic.ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+            )
+            raise ValidationError({"settings": problems}) from None
+        except ValueError as error:
+            raise ValidationError({"settings": str(error)}) from None
 
     @property
     def spec(self) -> ProgramType:
-        """The type with this program's own settings applied."""
-        base = program_types()[self.type]
-        return ProgramType.model_validate({**base.model_dump(), **self.settings})
+        """The type with this program's own settings applied (programs/types.py ADJUSTABLE)."""
+        return _spec(self.type, json.dumps(self.settings, sort_keys=True))
 
 
 class Case(models.Model):
@@ -89,9 +103,22 @@ class Case(models.Model):
             models.Index(fields=["case_manager", "closed_at"]),
             models.Index(fields=["person"]),
         ]
+        constraints = [
+            # Two people enrolling the same person at once make one case, not two.
+            models.UniqueConstraint(
+                fields=["program", "person"],
+                condition=Q(closed_at__isnull=True),
+                name="one_open_case_per_person_and_program",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.program_id} case of {self.person_id} ({self.status})"
+
+    @property
+    def answers(self) -> dict[str, bool | None]:
+        """The eligibility checklist as the type reads it: yes, no, or not answered."""
+        return {code: answer == "yes" for code, answer in self.eligibility.items()}
 
 
 class CaseEvent(models.Model):
@@ -105,6 +132,10 @@ class CaseEvent(models.Model):
         SIGN_OFF = "sign_off", "Prosecutor's sign-off"
         CHARGE = "charge", "Charge status"
         ASSIGNED = "assigned", "Case manager assigned"
+        GOAL = "goal", "Goal"
+        CONTACT = "contact", "Contact"
+        FOLLOW_UP = "follow_up", "Follow-up outcome"
+        CONFERENCE = "conference", "Case conference"
         CLOSED = "closed", "Closed"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
