@@ -4,10 +4,12 @@ raises one task for its sender; the provider's first answer is timed and closes 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.utils import timezone
 
 from crossroads.core.models import Task
 from crossroads.referrals import actions
@@ -64,6 +66,26 @@ def test_the_cli_verb_runs_the_check(county: County, capsys: pytest.CaptureFixtu
         call_command("referrals", "check-acknowledgements")
         call_command("referrals", "check-acknowledgements", "--json")
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "1 reminder task raised for unacknowledged referrals"
-    assert '"raised": 0' in lines[1]
+    assert lines[:2] == [
+        "1 reminder task raised for unacknowledged referrals",
+        "0 referral(s) expired unanswered",
+    ]
+    assert '"raised": 0' in lines[2] and '"expired": 0' in lines[2]
     assert len(_reminders(referral)) == 1
+
+
+def test_a_referral_nobody_answered_expires_once_and_its_sender_sees_it(
+    county: County, settings: Any
+) -> None:
+    settings.REFERRAL_EXPIRE_DAYS = 14
+    with time_machine.travel(SENT_AT, tick=False):
+        referral = county.send(urgency="routine")
+    with time_machine.travel(SENT_AT + timedelta(days=13), tick=False):
+        assert actions.referrals_expire(now=timezone.now()) == 0
+    with time_machine.travel(SENT_AT + timedelta(days=14, minutes=1), tick=False):
+        assert actions.referrals_expire(now=timezone.now()) == 1
+        assert actions.referrals_expire(now=timezone.now()) == 0
+    referral.refresh_from_db()
+    assert referral.status == "expired"
+    assert list(referral.events.values_list("status", flat=True)) == ["draft", "sent", "expired"]
+    assert referral.events.get(status="expired").by is None  # the system moved it

@@ -324,6 +324,11 @@ def encounter_detail(request: HttpRequest, encounter_id: UUID) -> HttpResponse:
                 "techniques": [techniques.get(code, code) for code in encounter.deescalation],
                 "screens": _screens_shown(user, encounter),
                 "perms_find_place": user.can("directory.view"),
+                "perms_person": {
+                    "timeline": user.can("people.timeline"),
+                    "consent": user.can("consent.record"),
+                    "enrol": user.can("programs.enrol"),
+                },
             },
         )
 

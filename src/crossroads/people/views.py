@@ -28,6 +28,7 @@ def person_timeline(
         "flags": queries.flags_shown_to(user, person, timezone.now()),
         "entries": timeline_for(user, person, path="page"),
         "flag_kinds": flag_kinds() if may_flag else {},
+        "may_enrol": user.can("programs.enrol"),
         "error": error,
         "form": request.POST if error else {},
     }
