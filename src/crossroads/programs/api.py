@@ -266,9 +266,10 @@ def case_enrol(request: HttpRequest, payload: EnrolIn) -> Status[Any]:
         if manager is None:
             raise ValidationError({"case_manager": "No such staff member."})
     with transaction.atomic():
-        if payload.new_person is not None:
+        if person is None and payload.new_person is not None:
             person = person_create(by=user, **payload.new_person.model_dump())
-        assert person is not None  # noqa: S101  (checked above)
+        if person is None:  # the check above already refused a request without either
+            raise ValidationError({"person": "Name the person, or give new_person."})
         case = actions.case_open(
             by=user,
             program=program,

@@ -4,7 +4,7 @@ page passes what it read to the action as the JSON twin does."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -51,9 +51,7 @@ def item_field(code: str) -> str:
 class _Form(UswdsForm):
     def _choice(self, name: str) -> Any:
         """A choice field of this form, to set its choices or records for this page."""
-        field = self.fields[name]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101  (ModelChoiceField is one)
-        return field
+        return cast(forms.ChoiceField, self.fields[name])  # ModelChoiceField is one
 
 
 class _Checklist(_Form):
@@ -64,7 +62,8 @@ class _Checklist(_Form):
     ) -> None:
         for code in codes:
             item = spec.item(code)
-            assert item is not None  # noqa: S101  (codes come from the same spec)
+            if item is None:
+                raise LookupError(f"{code} is not an item of {spec.label}'s checklist")
             self.fields[item_field(code)] = forms.ChoiceField(
                 label=item.label,
                 choices=ANSWERS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -447,7 +447,7 @@ def case_eligibility(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = EligibilityForm(request.POST, prefix="check", spec=spec, codes=codes, case=case)
 
     def act(form: forms.Form) -> object:
-        assert isinstance(form, EligibilityForm)  # noqa: S101
+        form = cast(EligibilityForm, form)
         changed = {
             code: answer
             for code, answer in form.answers().items()
@@ -521,7 +521,7 @@ def contact_log(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = ContactForm(request.POST, prefix="contact", case=read.case)
 
     def act(form: forms.Form) -> object:
-        assert isinstance(form, ContactForm)  # noqa: S101
+        form = cast(ContactForm, form)
         return actions.contact_log(by=user, case=read.case, **form.action_arguments())
 
     return _submitted(request, read, "contact_form", form, act, "Contact logged.", "contacts")
@@ -548,7 +548,7 @@ def conference_record(request: HttpRequest, case_id: UUID) -> HttpResponse:
     form = ConferenceForm(request.POST, prefix="conference")
 
     def act(form: forms.Form) -> object:
-        assert isinstance(form, ConferenceForm)  # noqa: S101
+        form = cast(ConferenceForm, form)
         return actions.conference_record(by=user, case=read.case, **form.action_arguments())
 
     done = "Conference recorded."
