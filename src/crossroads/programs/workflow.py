@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 
-from crossroads.programs.types import ProgramType
+from crossroads.programs.types import ProgramType, label_of
 
 
 class Verdict(enum.StrEnum):
@@ -92,7 +92,7 @@ def check_move(
     if spec.statuses[to].records_placement and placement_type not in spec.placement_types:
         raise IllegalMove(
             "placement_type",
-            f"Choose the kind of placement ({', '.join(spec.placement_types)}).",
+            f"Choose the kind of placement ({', '.join(map(label_of, spec.placement_types))}).",
         )
 
 
