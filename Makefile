@@ -4,7 +4,8 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check -q
 VENDOR := src/crossroads/static/vendor
-PYTEST_ARGS ?=
+# The suite runs on every CPU (pytest-xdist); `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: install demo test check bench clean chromium
 
