@@ -75,7 +75,7 @@ def _encounters(user: User, person: Person) -> list[Entry]:
 
 def _referrals(user: User, person: Person, path: str) -> list[Entry]:
     found = Referral.objects.filter(person=person).select_related(
-        "service", "agency", "receiving_agency"
+        "service", "agency", "receiving_agency", "person"
     )
     entries = []
     for referral in found:
@@ -100,7 +100,12 @@ def _referrals(user: User, person: Person, path: str) -> list[Entry]:
 def _cases(user: User, person: Person, path: str) -> list[Entry]:
     if not user.can("programs.view"):
         return []
-    found = Case.objects.filter(person=person).select_related("program", "agency")
+    # One query for every case's events, not one per case.
+    found = (
+        Case.objects.filter(person=person)
+        .select_related("program", "agency", "person")
+        .prefetch_related("events")
+    )
     entries: list[Entry] = []
     for case in found:
         if case.agency_id == user.agency_id:
