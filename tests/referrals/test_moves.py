@@ -96,3 +96,8 @@ def test_an_illegal_move_names_what_is_possible(
         "status: A completed referral cannot become accepted (possible: none: the referral is "
         "closed)."
     )
+
+
+def test_the_model_and_the_workflow_name_the_same_statuses() -> None:
+    """Referral.Status carries the labels; workflow.Status the moves: they must not drift."""
+    assert set(Referral.Status.values) == {status.value for status in Status}
