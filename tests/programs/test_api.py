@@ -137,6 +137,7 @@ def test_the_caseload_api_lists_the_buckets(county: County, cit: Program) -> Non
     assert [row["what"] for row in mine["overdue"]] == ["24 hours follow-up", "7 days follow-up"]
     assert [row["what"] for row in mine["not_reached"]] == ["Not reached in 7 days"]
     assert mine["due_today"] == [] and mine["everyone"] is False
+    assert mine["unassigned"] == []  # the coordinator manages the case it opened
     assert refused.status_code == 403
 
 

@@ -17,7 +17,7 @@ from crossroads.core.actions import task_complete
 from crossroads.core.models import Task
 from crossroads.programs import actions, queries
 from crossroads.programs.models import Case, Program
-from tests.factories import make_program, make_user, signed_in_client
+from tests.factories import make_case, make_program, make_user, signed_in_client
 from tests.programs.conftest import MORNING, County, person_of
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +136,68 @@ def test_the_page_lists_each_section_with_counts_in_fixed_queries(
     assert "Everyone's cases" in page
     with django_assert_max_num_queries(25):  # type: ignore[operator]
         client.get(reverse("programs:caseload") + "?everyone=1")
+
+
+def test_unassigned_cases_wait_on_the_agencys_workers_caseload_until_assigned(
+    county: County, cit: Program, lead: Program
+) -> None:
+    """A case referred in, or opened by an officer, has no case manager: the workers of its
+    agency see it, oldest first, and no one else does; assigned, it leaves the section."""
+    with time_machine.travel(MORNING, tick=False):
+        referred = make_case(lead, at=MORNING)  # a police officer of another agency refers
+        older = make_case(lead, at=MORNING - timedelta(days=2))
+        make_case(lead, case_manager=county.lead_manager, at=MORNING)
+        by_officer = make_case(cit, enroller=county.officer, at=MORNING)
+    assert referred.case_manager is None and by_officer.case_manager is None
+    later = MORNING + timedelta(hours=1)
+    assert queries.caseload(county.lead_manager, later).unassigned == [
+        queries.CaseloadRow(older, "Not assigned yet", since=older.opened_at),
+        queries.CaseloadRow(referred, "Not assigned yet", since=referred.opened_at),
+    ]
+    police_unassigned = queries.caseload(county.coordinator, later).unassigned
+    assert [row.case for row in police_unassigned or []] == [by_officer]
+    assert queries.caseload(county.officer, later).unassigned is None  # reads, does not work
+
+    with time_machine.travel(later, tick=False):
+        page = signed_in_client(county.lead_manager).get(reverse("programs:caseload"))
+        html = page.content.decode()
+        assert 'id="unassigned-heading">Unassigned <span class="usa-tag">2</span>' in html
+        assert reverse("programs:case_detail", args=[referred.pk]) in html
+        assert reverse("programs:case_detail", args=[by_officer.pk]) not in html
+        officers = signed_in_client(county.officer).get(reverse("programs:caseload"))
+        assert 'id="unassigned"' not in officers.content.decode()
+
+    actions.case_assign(by=county.lead_manager, case=referred, case_manager=county.lead_manager)
+    still = queries.caseload(county.lead_manager, later).unassigned
+    assert [row.case for row in still or []] == [older]
+
+
+def test_unassigned_cases_cost_no_query_each(county: County, lead: Program) -> None:
+    client = signed_in_client(county.lead_manager)
+    make_case(lead)
+    client.get(reverse("programs:caseload"))  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("programs:caseload"))
+    for _ in range(4):
+        make_case(lead)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("programs:caseload"))
+    assert len(many.captured_queries) == len(few.captured_queries)
+    assert response.content.decode().count("Not assigned yet") == 5
+
+
+def test_a_closed_cases_follow_ups_are_not_due_on_any_caseload(
+    county: County, cit: Program
+) -> None:
+    with time_machine.travel(MORNING, tick=False):
+        case = _case(county, cit, county.coordinator)
+    later = MORNING + timedelta(days=2)
+    assert _names(queries.caseload(county.coordinator, later).overdue) == [
+        ("P0", "24 hours follow-up")
+    ]
+    with time_machine.travel(later, tick=False):
+        actions.case_close(by=county.coordinator, case=case, reason="Moved away")
+    month_on = MORNING + timedelta(days=40)  # every follow-up's time has passed
+    for everyone in (False, True):
+        load = queries.caseload(county.coordinator, month_on, everyone=everyone)
+        assert (load.overdue, load.due_today, load.not_reached) == ([], [], [])

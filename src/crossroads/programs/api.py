@@ -413,6 +413,10 @@ class CaseloadOut(Schema):
     due_today: list[CaseloadRowOut]
     overdue: list[CaseloadRowOut]
     not_reached: list[CaseloadRowOut]
+    unassigned: list[CaseloadRowOut] | None = Field(
+        description="The agency's open cases no one manages yet, oldest first; null for a "
+        "caller who does not work the agency's cases."
+    )
 
 
 def _row(row: CaseloadRow) -> dict[str, Any]:
@@ -434,4 +438,5 @@ def caseload(request: HttpRequest, params: Query[CaseloadParams]) -> dict[str, A
         "due_today": [_row(r) for r in load.due_today],
         "overdue": [_row(r) for r in load.overdue],
         "not_reached": [_row(r) for r in load.not_reached],
+        "unassigned": None if load.unassigned is None else [_row(r) for r in load.unassigned],
     }

@@ -215,6 +215,8 @@ class Caseload:
     due_today: list[CaseloadRow] = field(default_factory=list)
     overdue: list[CaseloadRow] = field(default_factory=list)
     not_reached: list[CaseloadRow] = field(default_factory=list)
+    # Open cases nobody manages yet, for those who may take them on (None: not theirs to work).
+    unassigned: list[CaseloadRow] | None = None
 
 
 def may_see_everyone(user: User) -> bool:
@@ -224,7 +226,9 @@ def may_see_everyone(user: User) -> bool:
 def caseload(user: User, now: datetime, everyone: bool = False) -> Caseload:
     """What is due today, what is overdue (open tasks, follow-ups, LEAD intake deadlines) and
     who has not been reached in the program's N days: for the user's own cases, or the whole
-    agency's for supervisors. A fixed number of queries, however long the caseload."""
+    agency's for supervisors. For those who work the agency's cases, also the open cases no one
+    manages yet (referred in, or opened by someone who does not work cases), which reach no one's
+    own caseload until assigned. A fixed number of queries, however long the caseload."""
     access.require_permission(user, "programs.view")
     if everyone and not may_see_everyone(user):
         raise PermissionDenied("Only program managers and CIT coordinators see every caseload.")
@@ -241,9 +245,10 @@ def caseload(user: User, now: datetime, everyone: bool = False) -> Caseload:
         overdue = row.due_at and due_bucket(row.due_at, now, zone) is Due.OVERDUE
         (load.overdue if overdue else load.due_today).append(row)
     load.not_reached = _not_reached(user, cases, now)
-    access.record_list_read(
-        user, "caseload", len(load.due_today) + len(load.overdue) + len(load.not_reached)
-    )
+    if user.can("programs.work"):  # as case_to_work decides: the agency's cases, to work
+        load.unassigned = _unassigned(user)
+    shown = [load.due_today, load.overdue, load.not_reached, load.unassigned or []]
+    access.record_list_read(user, "caseload", sum(len(rows) for rows in shown))
     return load
 
 
@@ -301,6 +306,17 @@ def _not_reached(user: User, cases: QuerySet[Case], now: datetime) -> list[Casel
             since=case.since,
         )
         for case in quiet.order_by("since")
+    ]
+
+
+def _unassigned(user: User) -> list[CaseloadRow]:
+    """The agency's open cases with no case manager, oldest first."""
+    waiting = Case.objects.filter(
+        agency_id=user.agency_id, closed_at__isnull=True, case_manager__isnull=True
+    )
+    return [
+        CaseloadRow(case, "Not assigned yet", since=case.opened_at)
+        for case in waiting.select_related("program", "person").order_by("opened_at")
     ]
 
 

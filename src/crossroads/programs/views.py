@@ -19,6 +19,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -86,11 +87,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
     everyone = request.GET.get("everyone") == "1"
     load = queries.caseload(user, timezone.now(), everyone=everyone)
+    # Each section: its anchor, heading, rows, and what a row's `since` date means there.
     sections = [
-        ("overdue", "Overdue", load.overdue),
-        ("today", "Due today", load.due_today),
-        ("not-reached", "Not reached lately", load.not_reached),
+        ("overdue", "Overdue", load.overdue, ""),
+        ("today", "Due today", load.due_today, ""),
+        ("not-reached", "Not reached lately", load.not_reached, "last reached or enrolled"),
     ]
+    if load.unassigned is not None:
+        sections.insert(2, ("unassigned", "Unassigned", load.unassigned, "enrolled"))
     return render(
         request,
         "programs/caseload.html",
@@ -245,6 +249,8 @@ def _case_page(
     case, spec = read.case, read.case.program.spec
     can_work = not read.as_partner and actions.works_for(user, case.agency_id)
     can_work = can_work and case.closed_at is None
+    # Not for a partner reading the case (the prosecutor's office): it may not know the person.
+    shows_timeline = not read.as_partner and user.can("people.timeline")
     signs_off = user.can("programs.sign_off") and queries.prosecutor_sees(user, case.program)
     events = queries.events_seen(read)
     answered = queries.who_answered(events)
@@ -296,6 +302,7 @@ def _case_page(
         "entry_label": label_of(case.entry_path),
         "placement_label": label_of(case.placement_type) if case.placement_type else "",
         "can_work": can_work,
+        "shows_timeline": shows_timeline,
         "signs_off": signs_off,
         "moves": [(code, spec.statuses[code].label) for code in moves],
         "needs_placement": any(spec.statuses[code].records_placement for code in moves),
@@ -368,7 +375,11 @@ def _work_parts(case: Case, bound: dict[str, forms.Form]) -> dict[str, Any]:
             for f in follow_ups
         ],
         "contacts": list(case.contacts.select_related("by", "follow_up")),
-        "tasks": list(queries.case_tasks(case).order_by("done_at", "due_at")),
+        # Open tasks first by due time, then done ones newest first, on every database (SQLite
+        # sorts NULLs first, PostgreSQL last).
+        "tasks": list(
+            queries.case_tasks(case).order_by(F("done_at").desc(nulls_first=True), "due_at")
+        ),
         "conferences": list(case.conferences.select_related("recorded_by")),
     }
 
