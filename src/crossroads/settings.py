@@ -235,6 +235,7 @@ TRUST_X_FORWARDED_FOR = env_bool("CROSSROADS_TRUST_X_FORWARDED_FOR", False)
 # --- Rate limits (SECURITY.md 17): requests per window, per user ------------------------------
 RATE_LIMITS = {
     "audit.export": (env_int("CROSSROADS_EXPORT_LIMIT", 5), timedelta(minutes=1)),
+    "disclosures.export": (env_int("CROSSROADS_EXPORT_LIMIT", 5), timedelta(minutes=1)),
 }
 # Nothing shared lives in the cache (rate limits are counted in the database), so each process
 # keeps its own.

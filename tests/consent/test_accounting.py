@@ -14,6 +14,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from pypdf import PdfReader
 
 from crossroads.consent import actions, queries
 from crossroads.consent.models import accounting_window_start
@@ -173,3 +174,61 @@ def test_the_accounting_is_the_disclosers_and_no_one_elses(
     url = reverse("consent:person_disclosures", args=[person.pk])
     assert stranger.get(url).status_code == 404
     assert Client().get(url).status_code == 302
+
+
+def pdf_text(response: Any) -> str:
+    """The words of a PDF download, as a reader's copy-and-paste would give them."""
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    pages = PdfReader(io.BytesIO(response.content)).pages
+    return " ".join(" ".join(page.extract_text() for page in pages).split())
+
+
+def test_the_persons_pdf_opens_with_the_notice_and_lists_each_disclosure(
+    officer: User, program: Agency, intake: User
+) -> None:
+    person = person_create(by=officer, given_name="Ánh", family_name="Nguyễn")
+    consented(officer, person, program)
+    disclose(officer, person, program, {"engagement"})
+    client = signed_in_client(intake)
+
+    text = pdf_text(client.get(reverse("consent:person_disclosures_pdf", args=[person.pk])))
+
+    assert text.startswith("Accounting of disclosures: Ánh Nguyễn")
+    notice = " ".join(NOTICE.split())
+    assert notice in text
+    assert text.index(notice) < text.index("Disclosures, newest first")
+    for shown in ("Alder Police", officer.display_name, "engaged in treatment", "consent "):
+        assert shown in text
+    assert AuditEvent.objects.filter(verb="disclosurerecord.export").count() == 1
+
+
+def test_a_pdf_with_nothing_disclosed_says_so(
+    officer: User, person: Person, program: Agency, intake: User
+) -> None:
+    consented(officer, person, program)  # the program knows the person; nothing disclosed yet
+    client = signed_in_client(intake)
+    text = pdf_text(client.get(reverse("consent:person_disclosures_pdf", args=[person.pk])))
+    assert "Nothing was disclosed." in text
+
+
+def test_disclosure_exports_allow_five_a_minute_then_429(
+    officer: User, person: Person, program: Agency, intake: User
+) -> None:
+    """SECURITY.md 17: the CSVs and the PDF count together, per user."""
+    consented(officer, person, program)
+    client = signed_in_client(intake)
+    urls = [
+        reverse("consent:person_disclosures_csv", args=[person.pk]),
+        reverse("consent:person_disclosures_pdf", args=[person.pk]),
+        reverse("consent:accounting_csv"),
+    ]
+    other = signed_in_client(make_user(intake.agency, "provider_intake"))
+    # Half a minute into a one-minute window, so the test never straddles two windows.
+    with time_machine.travel(datetime(2026, 11, 26, 12, 0, 30, tzinfo=UTC), tick=False):
+        for n in range(5):
+            assert client.get(urls[n % 3]).status_code == 200
+        refused = [client.get(url) for url in urls]
+        assert other.get(urls[0]).status_code == 200
+    assert [(r.status_code, r["Retry-After"]) for r in refused] == [(429, "30")] * 3
+    assert AuditEvent.objects.filter(verb="disclosurerecord.export", actor=intake).count() == 5

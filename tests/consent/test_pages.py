@@ -296,7 +296,15 @@ def test_a_court_order_recorded_on_the_page_is_approved_by_a_second_person(
     assert refused.status_code == 422
     assert b"A second person decides: you recorded this order." in refused.content
 
-    approved = signed_in_client(second).post(decide, {"decision": "approve", "note": "checked"})
+    checking = signed_in_client(second)
+    document = reverse("consent:court_order_document", args=[order.pk])
+    page = checking.get(reverse("consent:court_order_detail", args=[order.pk]))
+    assert document.encode() in page.content
+    download = checking.get(document)
+    assert (download.content, download["Content-Type"]) == (b"%PDF-1.7 order", "application/pdf")
+    assert f'filename="court-order-{order.pk}.pdf"' in download["Content-Disposition"]
+    assert AuditEvent.objects.filter(verb="court_order.document_download").count() == 1
+    approved = checking.post(decide, {"decision": "approve", "note": "checked"})
     assert approved.status_code == 302
     order.refresh_from_db()
     assert (order.status, order.decided_by) == ("approved", second)

@@ -189,6 +189,16 @@ def court_order_for(user: User, order_id: UUID) -> CourtOrder:
     return order
 
 
+def court_order_document_for(user: User, order_id: UUID) -> CourtOrder:
+    """A court order the user's agency recorded with its uploaded document, for download
+    (audited as such); else 404."""
+    access.require_permission(user, "consent.court_orders")
+    order = get_object_or_404(_ORDERS, pk=order_id, document__isnull=False)
+    access.require_agency(user, order.agency_id)
+    audit.record(by=user, verb="court_order.document_download", obj=order)
+    return order
+
+
 def emergencies_of_agency(user: User) -> list[EmergencyAccess]:
     """Break-glass events the user's agency opened, or that opened its records (audited)."""
     access.require_permission(user, "consent.accounting")

@@ -23,12 +23,22 @@ urlpatterns = [
         views.person_disclosures_csv,
         name="person_disclosures_csv",
     ),
+    path(
+        "people/<uuid:person_id>/disclosures.pdf",
+        views.person_disclosures_pdf,
+        name="person_disclosures_pdf",
+    ),
     path("disclosures/", views.accounting, name="accounting"),
     path("disclosures.csv", views.accounting_csv, name="accounting_csv"),
     # Court orders (§§2.64-2.65), decided by a second person.
     path("court-orders/", views.court_order_list, name="court_order_list"),
     path("court-orders/new/", views.court_order_new, name="court_order_new"),
     path("court-orders/<uuid:order_id>/", views.court_order_detail, name="court_order_detail"),
+    path(
+        "court-orders/<uuid:order_id>/document/",
+        views.court_order_document,
+        name="court_order_document",
+    ),
     path(
         "court-orders/<uuid:order_id>/decide/",
         views.court_order_decide,

@@ -21,6 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import date as date_filter
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -38,11 +39,12 @@ from crossroads.consent.forms import (
     start_of,
 )
 from crossroads.consent.models import INFORMATION_KINDS, Consent, CourtOrder, DisclosureRecord
-from crossroads.core import access
+from crossroads.core import access, pdf
 from crossroads.core.access import signed_in
 from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import Agency, User
+from crossroads.core.ratelimit import limited
 from crossroads.people.models import Person
 
 ACCOUNTING_SHOWN = 500  # rows on the agency-wide page; the CSV has them all
@@ -180,10 +182,14 @@ def _consent_page(
 
 def signed_form(request: HttpRequest, consent_id: UUID) -> HttpResponse:
     consent = queries.signed_form_for(signed_in(request), consent_id)
-    extension = consent.signed_form_type.rsplit("/", 1)[-1]
-    content = bytes(consent.signed_form or b"")  # a memoryview on PostgreSQL
-    response = HttpResponse(content, content_type=consent.signed_form_type)
-    response["Content-Disposition"] = f'attachment; filename="consent-{consent.pk}.{extension}"'
+    return _download(consent.signed_form, consent.signed_form_type, f"consent-{consent.pk}")
+
+
+def _download(content: bytes | memoryview | None, content_type: str, name: str) -> HttpResponse:
+    """An uploaded document as it was checked in (a memoryview on PostgreSQL)."""
+    extension = content_type.rsplit("/", 1)[-1]
+    response = HttpResponse(bytes(content or b""), content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
     return response
 
 
@@ -245,12 +251,40 @@ def person_disclosures(request: HttpRequest, person_id: UUID) -> HttpResponse:
     return _disclosures_page(request, records, person=person)
 
 
+@limited("disclosures.export")
 @in_agency_time
 def person_disclosures_csv(request: HttpRequest, person_id: UUID) -> HttpResponseBase:
     user = signed_in(request)
     person = queries.consent_person_for(user, person_id, "consent.accounting")
     records = queries.disclosures_of(user, person, timezone.now())
     return _disclosures_csv(request, records, f"disclosures-{person.pk}.csv")
+
+
+@limited("disclosures.export")
+@in_agency_time
+def person_disclosures_pdf(request: HttpRequest, person_id: UUID) -> HttpResponseBase:
+    """The person's accounting as a PDF to hand to them (§2.24), the notice first."""
+    user = signed_in(request)
+    person = queries.consent_person_for(user, person_id, "consent.accounting")
+    records = queries.disclosures_of(user, person, timezone.now())
+    access.record_export(user, "disclosurerecord", len(records))
+    document = pdf.Document(
+        title=f"Accounting of disclosures: {person}",
+        prepared=(
+            f"Every disclosure of {user.agency.name}'s Part 2 records about {person} in the six "
+            f"years to {date_filter(timezone.now(), 'j M Y')}. Prepared by {user.display_name}."
+        ),
+        notice=actions.redisclosure_notice(),
+        tables=[
+            pdf.Table(
+                heading="Disclosures, newest first",
+                header=["When", *ACCOUNTING_COLUMNS],
+                rows=[[date_filter(r.at, "j M Y, H:i"), *_entry(r)] for r in records],
+                empty="Nothing was disclosed.",
+            )
+        ],
+    )
+    return pdf.pdf_response(document, f"disclosures-{person.pk}.pdf")
 
 
 def _filtered(
@@ -276,6 +310,7 @@ def accounting(request: HttpRequest) -> HttpResponse:
     return _disclosures_page(request, records, form=form)
 
 
+@limited("disclosures.export")
 @in_agency_time
 def accounting_csv(request: HttpRequest) -> HttpResponseBase:
     _form, records = _filtered(request, None)
@@ -332,6 +367,7 @@ CSV_HEADER = [
     "path",
     "authorised_by",
 ]
+ACCOUNTING_COLUMNS = ["To agency", "To whom", "What", "Why", "How", "Authorised by"]
 
 
 def _disclosures_csv(
@@ -354,9 +390,12 @@ def _disclosures_csv(
 
 
 def _csv_row(record: DisclosureRecord) -> list[str]:
+    return [record.at.astimezone(ZoneInfo("UTC")).isoformat(), str(record.person), *_entry(record)]
+
+
+def _entry(record: DisclosureRecord) -> list[str]:
+    """One disclosure as the accounting lists it (ACCOUNTING_COLUMNS)."""
     return [
-        record.at.astimezone(ZoneInfo("UTC")).isoformat(),
-        str(record.person),
         record.recipient.name,
         record.recipient_user.display_name,
         _what(record),
@@ -431,6 +470,12 @@ def _record_order(form: CourtOrderForm, *, user: User, person: Person) -> CourtO
 def court_order_detail(request: HttpRequest, order_id: UUID) -> HttpResponse:
     order = queries.court_order_for(signed_in(request), order_id)
     return _order_page(request, order, CourtOrderDecideForm())
+
+
+def court_order_document(request: HttpRequest, order_id: UUID) -> HttpResponse:
+    """The court's document, for the second person to check the order against."""
+    order = queries.court_order_document_for(signed_in(request), order_id)
+    return _download(order.document, order.document_type, f"court-order-{order.pk}")
 
 
 def _order_page(

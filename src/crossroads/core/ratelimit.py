@@ -8,9 +8,15 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
+from django.shortcuts import render
 
 from crossroads.core.models import RateCounter
 
@@ -30,3 +36,25 @@ def retry_after(name: str, who: str) -> int | None:
     if used <= limit:
         return None
     return max(1, math.ceil(window_start + seconds - now))
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def limited(name: str) -> Callable[[View], View]:
+    """A page whose uses are counted per signed-in user against `RATE_LIMITS[name]`; past the
+    limit it answers 429 with Retry-After and does nothing (SECURITY.md 17)."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            wait = retry_after(name, str(request.user.pk))
+            if wait is None:
+                return view(request, *args, **kwargs)
+            refused = render(request, "core/rate_limited.html", {"retry_after": wait}, status=429)
+            refused["Retry-After"] = str(wait)
+            return refused
+
+        return wrapped
+
+    return decorate

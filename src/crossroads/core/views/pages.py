@@ -301,13 +301,9 @@ class _Echo:
         return value
 
 
+@ratelimit.limited("audit.export")
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     user = _me(request)
-    wait = ratelimit.retry_after("audit.export", str(user.pk))
-    if wait is not None:
-        response = render(request, "core/rate_limited.html", {"retry_after": wait}, status=429)
-        response["Retry-After"] = str(wait)
-        return response
     _form, events = _filtered_events(request)
     access.record_export(user, "audit", events.count())
     writer = csv.writer(_Echo())
