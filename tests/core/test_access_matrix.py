@@ -170,7 +170,8 @@ def _consent(stage: Stage) -> dict[str, Any]:
 
 
 def _court_order(stage: Stage) -> dict[str, Any]:
-    """A pending court order that another person of the actor's agency recorded."""
+    """A pending court order that another person of the actor's agency recorded, with the
+    court's document uploaded."""
     recorder = make_user(stage.actor.agency, "agency_admin")
     person = person_create(by=recorder, given_name="Sam", family_name="Doe")
     order = make_court_order(
@@ -178,6 +179,7 @@ def _court_order(stage: Stage) -> dict[str, Any]:
         person,
         discloser=make_agency(type="bh_provider"),
         recipient=stage.actor.agency,
+        document=PNG_BYTES,
     )
     return {"order_id": order.pk}
 
@@ -308,6 +310,7 @@ CASES: dict[str, Case] = {
     "encounters:encounter_detail": Case(_encounter, scoped=True),
     "referrals:referral_start": Case(body={}, answers=422),  # no service named
     "referrals:referral_detail": Case(_referral, scoped=True),
+    "referrals:referral_pdf": Case(_referral, scoped=True),
     "referrals:referral_update": Case(_referral, body={}, scoped=True),
     "referrals:referral_send": Case(_referral, body={}, scoped=True),
     "referrals:referral_move": Case(_received_referral, body={}, scoped=True),
@@ -321,11 +324,13 @@ CASES: dict[str, Case] = {
     "consent:consent_event": Case(_consent, body={"event": "expiry"}, scoped=True),  # no day: 422
     "consent:person_disclosures": Case(_person, scoped=True),
     "consent:person_disclosures_csv": Case(_person, scoped=True),
+    "consent:person_disclosures_pdf": Case(_person, scoped=True),
     "consent:accounting": Case(),
     "consent:accounting_csv": Case(),
     "consent:court_order_list": Case(),
     "consent:court_order_new": Case(body={}),  # POST without a person: 422
     "consent:court_order_detail": Case(_court_order, scoped=True),
+    "consent:court_order_document": Case(_court_order, scoped=True),
     "consent:court_order_decide": Case(_court_order, body={"decision": "approve"}, scoped=True),
     "consent:emergency_new": Case(_person, body={}, scoped=True),
     "consent:emergency_list": Case(),

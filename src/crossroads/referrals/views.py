@@ -23,15 +23,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from crossroads.core import pdf
 from crossroads.core.access import signed_in
 from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import User
-from crossroads.directory import taxonomy
-from crossroads.directory.models import Location, Service, ServiceAtLocation
+from crossroads.directory.models import Service, ServiceAtLocation
 from crossroads.encounters.queries import encounter_for
 from crossroads.people.queries import person_known_to
-from crossroads.referrals import actions, queries
+from crossroads.referrals import actions, queries, summary
 from crossroads.referrals.forms import MOVE_BUTTONS, DraftForm, MoveForm, SendForm
 from crossroads.referrals.models import Referral
 from crossroads.referrals.workflow import CLOSED, Side, Status, moves_for
@@ -111,14 +111,14 @@ def _detail_page(
     """The side's page. A form that was just refused keeps its place, input and errors; one the
     page no longer offers (the referral moved on, or the move is not this side's) says why at
     the top."""
-    site = referral.site
+    receiver = queries.side_of(user, referral) is Side.RECEIVER
     context: dict[str, Any] = {
         "referral": referral,
-        "location": Location.objects.filter(pk=site.location_id).first() if site else None,
-        "need": taxonomy.crossroads_taxonomy().by_code().get(referral.need),
+        "facts": summary.facts_of(referral, receiver=receiver),
         "now": timezone.now(),
+        "timeline": user.can("people.timeline") and referral.person_id,
     }
-    if queries.side_of(user, referral) is Side.RECEIVER:
+    if receiver:
         template = "referrals/received_detail.html"
         forms = _receiver_context(context, referral, failed)
     else:
@@ -127,6 +127,14 @@ def _detail_page(
     if failed is not None and failed not in forms:
         context["problem"] = " ".join(str(m) for errors in failed.errors.values() for m in errors)
     return render(request, template, context, status=status)
+
+
+@in_agency_time
+def referral_pdf(request: HttpRequest, referral_id: UUID) -> HttpResponse:
+    """The referral's summary to print, as the user's side may read it."""
+    user = signed_in(request)
+    referral = queries.referral_for(user, referral_id)
+    return pdf.pdf_response(summary.document_for(user, referral), f"referral-{referral.pk}.pdf")
 
 
 def _receiver_context(
