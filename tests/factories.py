@@ -5,7 +5,8 @@ from __future__ import annotations
 import itertools
 import uuid
 from collections.abc import Iterable
-from datetime import date, timedelta
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
 from typing import Any
 
 from django.test import Client
@@ -25,6 +26,8 @@ from crossroads.people import actions as people_actions
 from crossroads.people.models import Person
 from crossroads.programs import actions as program_actions
 from crossroads.programs.models import Case, Program
+from crossroads.training import actions as training_actions
+from crossroads.training.models import Squad
 
 PASSWORD = "correct horse battery staple"
 _serial = itertools.count(1)
@@ -250,4 +253,50 @@ def make_case(
         entry_path=entry_path or program.spec.entry_paths[0],
         at=case.pop("at", None) or timezone.now(),
         **case,
+    )
+
+
+@dataclass
+class Roster:
+    """Two precincts, three eight-hour shifts, and one squad per precinct and shift working
+    4 on, 4 off from `start` (so each precinct's shift is worked by one squad on half the days)."""
+
+    agency: Agency
+    squads: dict[tuple[str, str], Squad] = field(default_factory=dict)  # (precinct, shift)
+
+
+SHIFTS = [("day", "Day", time(7)), ("evening", "Evening", time(15)), ("night", "Night", time(23))]
+
+
+def make_roster(agency: Agency, start: date, pattern: str = "11110000") -> Roster:
+    roster = Roster(agency)
+    precincts = [
+        training_actions.precinct_create(by=None, agency=agency, code=code, name=name)
+        for code, name in (("north", "North Precinct"), ("south", "South Precinct"))
+    ]
+    shifts = [
+        training_actions.shift_create(
+            by=None, agency=agency, code=code, name=name, starts_at=starts, hours=8
+        )
+        for code, name, starts in SHIFTS
+    ]
+    for precinct in precincts:
+        for shift in shifts:
+            roster.squads[(precinct.code, shift.code)] = training_actions.squad_create(
+                by=None,
+                agency=agency,
+                name=f"{precinct.name} {shift.name}",
+                precinct=precinct,
+                shift=shift,
+                pattern=pattern,
+                pattern_start=start,
+            )
+    return roster
+
+
+def make_certification(
+    officer: User, issued_on: date, expires_on: date, course: str = "cit"
+) -> Any:
+    return training_actions.certification_record(
+        by=None, officer=officer, course=course, issued_on=issued_on, expires_on=expires_on
     )

@@ -10,6 +10,7 @@ urlpatterns = [
     path("consent/", include("crossroads.consent.urls")),
     path("programs/", include("crossroads.programs.urls")),
     path("people/", include("crossroads.people.urls")),
+    path("training/", include("crossroads.training.urls")),
     path("", include("crossroads.core.urls")),
 ]
 

@@ -22,6 +22,7 @@ from crossroads.encounters.api import router as calls_router
 from crossroads.people.api import router as people_router
 from crossroads.programs.api import router as programs_router
 from crossroads.referrals.api import router as referrals_router
+from crossroads.training.api import router as training_router
 
 api = NinjaAPI(
     title="Crossroads API",
@@ -43,6 +44,7 @@ api.add_router("/", consent_router)
 api.add_router("/", referrals_router)
 api.add_router("/", programs_router)
 api.add_router("/", people_router)
+api.add_router("/", training_router)
 
 
 def _field_name(location: tuple[Any, ...]) -> str:

@@ -25,7 +25,8 @@ from crossroads.demo.alder import FIRST_NAMES, LAST_NAMES
 from crossroads.demo.calls import seed_calls
 from crossroads.encounters import actions as encounter_actions
 from crossroads.training import actions as training_actions
-from crossroads.training.models import CIT, Certification
+from crossroads.training.curricula import CIT
+from crossroads.training.models import Certification
 
 DEMO_PASSWORD = "alder-county-demo-2026"  # noqa: S105  (synthetic demo accounts)  # nosec B105
 DEFAULT_SEED = 2026

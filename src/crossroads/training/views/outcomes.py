@@ -1,0 +1,1 @@
+"""Encounter outcomes by the officer's certification, and the officers' field reference."""

@@ -1,0 +1,1 @@
+"""Precincts, shifts, squads, who works where, and who is on duty now."""

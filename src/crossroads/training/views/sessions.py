@@ -1,0 +1,1 @@
+"""Courses, sessions, attendance, knowledge checks and certifications."""
