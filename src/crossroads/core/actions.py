@@ -170,9 +170,11 @@ def user_create(
     email: str,
     first_name: str,
     last_name: str,
-    password: str,
+    password: str | None,
     roles: Iterable[str],
 ) -> User:
+    """A staff account. `password=None` makes an account that cannot sign in (a rostered officer
+    of the synthetic demo county, whose record the roster and the history need)."""
     if by is not None and by.agency_id != agency.pk:
         raise ValidationError({"agency": "administrators create accounts in their own agency."})
     roles = _check_roles(agency, roles)
@@ -180,11 +182,14 @@ def user_create(
         agency=agency, username=username, email=email, first_name=first_name, last_name=last_name
     )
     _validated(user, exclude=["password"])
-    try:
-        password_validation.validate_password(password, user)
-    except ValidationError as error:
-        raise ValidationError({"password": error.messages}) from None
-    user.set_password(password)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            raise ValidationError({"password": error.messages}) from None
+        user.set_password(password)
     now = timezone.now()
     with transaction.atomic():
         user.save()

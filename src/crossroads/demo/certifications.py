@@ -3,8 +3,8 @@
 DOMAIN.md: the commonly cited target is 20-25% of patrol officers CIT-trained (Dupont, Cochran &
 Pillsbury); the 40-hour course is taken by volunteers. The plan starts the history with about a
 quarter of the officers certified, lets certifications lapse after three years (some officers
-take a refresher before or soon after, some do not), and trains new officers at the twice-yearly
-course, so coverage moves over the years the way a coordinator sees it move.
+take a refresher before or soon after, some do not), and trains new officers at the course held
+three times a year, so coverage moves over the years the way a coordinator sees it move.
 
 Pure: officers are any hashable keys, dates are the agency's local dates. The county records the
 plan through `training.actions.certification_record`, and the history generator reads the same
@@ -21,11 +21,11 @@ from typing import TypeVar
 Key = TypeVar("Key", bound=Hashable)
 
 VALID_YEARS = 3  # a typical CIT certification period; agencies set their own
-SHARE_CERTIFIED_BEFORE = 0.25  # certified when the history starts
+SHARE_CERTIFIED_BEFORE = 0.22  # certified when the history starts
 SHARE_TRAINED_DURING = 0.1  # newly trained at a course during the history
 SHARE_RENEWING = 0.6  # of certifications that lapse, those renewed at a refresher
 RENEW_BEFORE_LAPSE = 0.65  # of renewals, those taken before the old certificate lapsed
-COURSE_DAYS = ((3, 20), (10, 16))  # the 40-hour course ends on these days, each spring and autumn
+COURSE_DAYS = ((1, 22), (3, 20), (10, 16))  # the 40-hour course ends on these days each year
 
 Interval = tuple[date, date]  # issued on, expires on (both days valid)
 

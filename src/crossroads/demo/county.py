@@ -20,7 +20,7 @@ from django.utils import timezone
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, ImportBatch, User
-from crossroads.demo import casework, certifications, directory, history
+from crossroads.demo import casework, certifications, directory, history, rosters
 from crossroads.demo.alder import FIRST_NAMES, LAST_NAMES
 from crossroads.demo.calls import seed_calls
 from crossroads.encounters import actions as encounter_actions
@@ -86,6 +86,9 @@ EXTRA_STAFF = {
     "northside": ("provider_intake", 2),
     "csu": ("provider_intake", 2),
 }
+# The rest of the sworn patrol (about 220 in all), rostered but never signed in as: their
+# accounts have no password, which also keeps the build from hashing 190 of them.
+ROSTERED_OFFICERS = {"rpd": 130, "acso": 62}
 
 
 @dataclass
@@ -98,6 +101,7 @@ class County:
     certifications: list[Certification] = field(default_factory=list)
     imports: list[ImportBatch] = field(default_factory=list)  # the police history, one per agency
     casework: casework.Casework | None = None  # referrals, consents and program cases
+    rosters: rosters.Rosters | None = None  # patrol squads and who works in them
 
 
 def build_county(
@@ -138,6 +142,12 @@ def build_county(
                 county.staff.append(
                     _staff(county.agencies[key], f"{role}.{key}.{n:02d}", [role], rng)
                 )
+        for key, count in ROSTERED_OFFICERS.items():
+            for n in range(1, count + 1):
+                username = f"patrol.{key}.{n:03d}"
+                county.staff.append(
+                    _staff(county.agencies[key], username, ["officer"], rng, password=None)
+                )
         everyone = [*county.sign_ins, *county.staff]
         for key in POLICE:
             agency = county.agencies[key]
@@ -148,6 +158,13 @@ def build_county(
         history_starts = until - timedelta(days=LIVE_DAYS + history_days)
         progress("CIT certifications")
         plans = _certify(county, seed, history_starts=history_starts, until=until)
+        progress("patrol rosters")
+        county.rosters = rosters.load(
+            county.agencies,
+            county.officers,
+            seed=seed,
+            starts_on=_local_date(county.agencies["rpd"], history_starts),
+        )
         if history_days:
             progress(f"{history_days} days of police calls (bulk import)")
             for key in POLICE:
@@ -242,7 +259,14 @@ def _import_history(
     )
 
 
-def _staff(agency: Agency, username: str, roles: list[str], rng: random.Random) -> User:
+def _staff(
+    agency: Agency,
+    username: str,
+    roles: list[str],
+    rng: random.Random,
+    *,
+    password: str | None = DEMO_PASSWORD,
+) -> User:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     return actions.user_create(
         by=None,
@@ -251,7 +275,7 @@ def _staff(agency: Agency, username: str, roles: list[str], rng: random.Random) 
         email=f"{username}@alder.example",
         first_name=first,
         last_name=last,
-        password=DEMO_PASSWORD,
+        password=password,
         roles=roles,
     )
 

@@ -78,7 +78,7 @@ class Command(BaseCommand):
         write("")
         write(self.style.SUCCESS(f"Crossroads demo: http://127.0.0.1:{port}/"))
         write(f"Database: {settings.DATABASES['default']['NAME']}")
-        write(f"Password for every demo account: {DEMO_PASSWORD}")
+        write(f"Password for every demo sign-in below: {DEMO_PASSWORD}")
         write("Second factor: each account sets up an authenticator app at first sign-in;")
         write("  without a phone, `.venv/bin/crossroads demo_totp USERNAME` prints the code.")
         write("")
