@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from functools import wraps
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -40,7 +39,7 @@ from crossroads.consent.forms import (
 )
 from crossroads.consent.models import INFORMATION_KINDS, Consent, CourtOrder, DisclosureRecord
 from crossroads.core import access, pdf
-from crossroads.core.access import signed_in
+from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import Agency, User
@@ -49,17 +48,6 @@ from crossroads.people.models import Person
 
 ACCOUNTING_SHOWN = 500  # rows on the agency-wide page; the CSV has them all
 View = Callable[..., HttpResponseBase]
-
-
-def in_agency_time(view: View) -> View:
-    """Dates people type and read are in their agency's time zone."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        with timezone.override(ZoneInfo(signed_in(request).agency.time_zone)):
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _posted(request: HttpRequest) -> tuple[Any, Any]:

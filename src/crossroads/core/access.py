@@ -6,13 +6,17 @@ record the user's agency may not see answers 404, so its existence is not disclo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
-from typing import cast
+from functools import wraps
+from typing import Any, cast
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 
 from crossroads.core import audit
@@ -23,6 +27,20 @@ def signed_in(request: HttpRequest) -> User:
     """The staff member behind a page request: the access middleware lets no one else reach a
     route that is not public (access_matrix.yaml)."""
     return cast(User, request.user)
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def in_agency_time(view: View) -> View:
+    """A page whose times are typed and shown in the signed-in user's agency's time zone."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        with timezone.override(ZoneInfo(signed_in(request).agency.time_zone)):
+            return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def api_caller(request: HttpRequest) -> User:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from functools import wraps
 from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -27,7 +26,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crossroads.core import actions as core_actions
-from crossroads.core.access import signed_in
+from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import User
@@ -58,17 +57,6 @@ from crossroads.programs.types import ProgramType, label_of
 from crossroads.programs.workflow import IllegalMove, decided_move, moves_for
 
 View = Callable[..., HttpResponse]
-
-
-def in_agency_time(view: View) -> View:
-    """Times typed into the page's forms and shown on it are the user's agency's."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(_zone(signed_in(request))):
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 def _zone(user: User) -> ZoneInfo:

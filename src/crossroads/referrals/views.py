@@ -10,10 +10,8 @@ actions.py and queries.py.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -24,7 +22,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from crossroads.core import pdf
-from crossroads.core.access import signed_in
+from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import User
@@ -37,17 +35,6 @@ from crossroads.referrals.models import Referral
 from crossroads.referrals.workflow import CLOSED, Side, Status, moves_for
 
 View = Callable[..., HttpResponse]
-
-
-def in_agency_time(view: View) -> View:
-    """Times are read (a typed appointment) and shown in the staff member's agency's zone."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        with timezone.override(ZoneInfo(signed_in(request).agency.time_zone)):
-            return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 # --- Starting a referral ------------------------------------------------------------------------
