@@ -62,7 +62,7 @@ check: install $(VENV)/.dev
 
 # Benches that run a second time on PostgreSQL (a throwaway crossroads_bench_<pid> database on
 # 127.0.0.1:5432, see bench/_setup.py); the others measure the SQLite default only.
-PG_BENCHES := bench/bench_encounter_submit.py bench/bench_import_calls.py bench/bench_directory_search.py
+PG_BENCHES := bench/bench_encounter_submit.py bench/bench_import_calls.py bench/bench_directory_search.py bench/bench_coverage.py
 
 bench: install $(VENV)/.test
 	@for b in bench/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

@@ -27,6 +27,7 @@ from crossroads.people.models import Person
 from crossroads.programs import actions as program_actions
 from crossroads.programs.models import Case, Program
 from crossroads.training import actions as training_actions
+from crossroads.training import queries as training_queries
 from crossroads.training.models import Squad
 
 PASSWORD = "correct horse battery staple"
@@ -300,3 +301,30 @@ def make_certification(
     return training_actions.certification_record(
         by=None, officer=officer, course=course, issued_on=issued_on, expires_on=expires_on
     )
+
+
+def make_training_session(
+    agency: Agency,
+    starts_on: date,
+    ends_on: date | None = None,
+    *,
+    course: str = "naloxone",
+    roll: Iterable[User] = (),
+    full_hours: bool = False,
+) -> Any:
+    """A scheduled session of a course, these officers on its roll (with every module's hours
+    when `full_hours`)."""
+    session = training_actions.session_create(
+        by=None, agency=agency, course=course, starts_on=starts_on, ends_on=ends_on or starts_on
+    )
+    spec = training_queries.session_spec(session)
+    hours = {module.code: module.hours for module in spec.modules} if full_hours else None
+    for officer in roll:
+        training_actions.attendance_record(
+            by=None,
+            session=session,
+            officer=officer,
+            module_hours=hours,
+            expected_version=session.version,
+        )
+    return session

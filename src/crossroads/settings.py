@@ -248,6 +248,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 CROSSROADS_IMPORTERS = {
     "calls": "crossroads.encounters.importers.CallsImporter",
     "hsds": "crossroads.directory.importers.HsdsImporter",
+    "roster": "crossroads.training.importers.RosterImporter",
+    "certifications": "crossroads.training.importers.CertificationsImporter",
 }
 
 # --- Resource directory (issue 4) ---------------------------------------------------------------

@@ -30,6 +30,7 @@ from crossroads.people.actions import flag_set, person_create
 from crossroads.programs.actions import goal_add
 from crossroads.programs.models import Case as ProgramCase
 from crossroads.referrals.actions import referral_send, referral_start
+from crossroads.training.actions import attendance_record, session_create
 from crossroads.triage.rules import CallFacts
 from tests.factories import (
     PNG_BYTES,
@@ -272,6 +273,22 @@ def _case_task(stage: Stage) -> dict[str, Any]:
     return {"case_id": case.pk, "task_id": Task.objects.get(about_id=str(follow_up.pk)).pk}
 
 
+def _training_session(stage: Stage) -> dict[str, Any]:
+    """A naloxone session of the actor's agency, running today, with the actor on its roll
+    where their roles take training (its checks are for those on the roll)."""
+    today = timezone.localdate()
+    session = session_create(
+        by=None, agency=stage.actor.agency, course="naloxone", starts_on=today, ends_on=today
+    )
+    if stage.actor.can("training.view"):
+        attendance_record(by=None, session=session, officer=stage.actor, expected_version=1)
+    return {"session_id": session.pk}
+
+
+def _training_check(stage: Stage) -> dict[str, Any]:
+    return {**_training_session(stage), "phase": "pre"}
+
+
 CASES: dict[str, Case] = {
     "people:person_timeline": Case(_person, scoped=True),
     "people:flag_set": Case(_person, body={"kind": "dementia", "days": "5"}, scoped=True),
@@ -444,6 +461,40 @@ CASES: dict[str, Case] = {
     ),
     "api-v1:case_close": Case(_case, body={"reason": "walk"}, scoped=True),
     "api-v1:caseload": Case(),
+    "training:roster": Case(),
+    "training:precinct_new": Case(body={}),  # POST with nothing filled in: 422
+    "training:shift_new": Case(body={}),
+    "training:squad_new": Case(body={}),
+    "training:assignment_new": Case(body={}),
+    "training:on_duty": Case(answers=200),
+    "api-v1:training_on_duty": Case(answers=200),
+    # CIT coverage of the caller's own agency: no object named, so nothing to scope.
+    "training:coverage": Case(answers=200),
+    "training:train_next": Case(answers=200),
+    "api-v1:training_coverage": Case(answers=200),
+    # Outcomes of the caller's own agency and the field reference: no object named.
+    "training:outcomes": Case(answers=200),
+    "api-v1:training_outcomes": Case(answers=200),
+    "training:field_reference": Case(answers=200),
+    # Courses, sessions, knowledge checks, certifications. POSTs with nothing filled in: 422.
+    "training:home": Case(answers=200),
+    "training:course_list": Case(answers=200),
+    "training:course_detail": Case(lambda stage: {"code": "naloxone"}, answers=200),
+    "training:course_new": Case(body={}),
+    "training:session_list": Case(answers=200),
+    "training:session_new": Case(body={}),
+    "training:session_detail": Case(_training_session, scoped=True),
+    "training:session_attendance": Case(_training_session, body={}, scoped=True),
+    "training:session_complete": Case(_training_session, body={}, scoped=True),
+    "training:session_cancel": Case(_training_session, body={}, scoped=True),
+    "training:session_check": Case(_training_check, body={}, scoped=True),
+    "training:session_report": Case(_training_session, scoped=True),
+    "training:certification_list": Case(answers=200),
+    "api-v1:training_courses": Case(answers=200),
+    "api-v1:training_certifications": Case(answers=200),
+    "api-v1:training_session_checks": Case(
+        _training_session, body={"phase": "pre", "answers": {}}, scoped=True
+    ),
 }
 
 

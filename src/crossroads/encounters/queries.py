@@ -49,10 +49,16 @@ def call_for(user: User, call_id: UUID) -> CallForService:
     return call
 
 
+def dispatch_agency_ids(user: User) -> set[UUID]:
+    """The agencies whose officers the user may send: the user's own, and those its calls go to
+    under an MOU in force (a 911 centre's police departments). The caller checks permission."""
+    return {user.agency_id, *access.recipient_agency_ids(user, CATEGORY)}
+
+
 def dispatchable_officers(user: User) -> QuerySet[User]:
     """Officers the user may send: of the user's agency, or of one its calls go to under an MOU."""
     access.require_permission(user, "calls.update")
-    agencies = {user.agency_id, *access.recipient_agency_ids(user, CATEGORY)}
+    agencies = dispatch_agency_ids(user)
     return (
         User.objects.filter(agency_id__in=agencies, is_active=True, locked_at__isnull=True)
         .filter(role_grants__role__in=[Role.OFFICER, Role.CIT_COORDINATOR])

@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import date, time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from pydantic import ValidationError as PydanticError
 
 from crossroads.core import audit
-from crossroads.core.models import Agency, User
-from crossroads.training.curricula import CODE
+from crossroads.core.actions import StaleVersion, task_raise
+from crossroads.core.models import Agency, Task, User
+from crossroads.training import knowledge, queries
+from crossroads.training.curricula import CODE, CourseSpec, shipped
 from crossroads.training.models import (
+    LAPSE_NOTICE_DAYS,
+    Attendance,
     Certification,
+    Course,
+    KnowledgeCheck,
     Precinct,
     RosterAssignment,
     Shift,
@@ -193,3 +205,415 @@ def assignment_record(
     )
     _save(assignment, by=by, verb="assignment.record", agency=officer.agency)
     return assignment
+
+
+# --- Reminders ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RemindersRun:
+    """What one reminders check did."""
+
+    raised: dict[int, int]  # days before expiry -> reminders raised by this check
+    already_reminded: int  # expiring, with this threshold's reminder raised by an earlier check
+    renewed: int  # expiring, but a later certification of the course runs past it
+
+
+def certification_reminders_raise(*, now: datetime) -> RemindersRun:
+    """Remind each officer whose certification expires within 90, 30 or 7 days (by the agency's
+    local date) and who has not renewed it (no later certification of the course valid past
+    it): one task per threshold reached, for the officer, due on the expiry day.
+
+    A threshold's task is raised once, so running the check again (daily, or twice in a day)
+    raises nothing new. A certification first seen inside 30 days gets the 30-day reminder
+    only: the 90-day one would say the same thing later than it should.
+    """
+    expiring = _expiring(now)
+    due = [e for e in expiring if not e.renewed]
+    raised_before = set(
+        Task.objects.filter(
+            about_type=Certification._meta.label_lower,
+            about_id__in={e.about_id for e in due},
+            rule__in={e.rule for e in due},
+        ).values_list("about_id", "rule")
+    )
+    raised = dict.fromkeys(LAPSE_NOTICE_DAYS, 0)
+    with transaction.atomic():
+        for reminder in due:
+            if (reminder.about_id, reminder.rule) not in raised_before:
+                _remind(reminder)
+                raised[reminder.days] += 1
+        run = RemindersRun(
+            raised=raised,
+            already_reminded=len(due) - sum(raised.values()),
+            renewed=len(expiring) - len(due),
+        )
+        audit.record(
+            by=None,
+            verb="certification.reminders_check",
+            detail={"raised": {str(d): n for d, n in raised.items()}, "renewed": run.renewed},
+        )
+    return run
+
+
+@dataclass(frozen=True)
+class _Expiring:
+    certification: Certification
+    days: int  # the tightest reminder threshold reached
+    renewed: bool
+
+    @property
+    def about_id(self) -> str:
+        return str(self.certification.pk)
+
+    @property
+    def rule(self) -> str:
+        return f"certification.expires_{self.days}"
+
+
+def _expiring(now: datetime) -> list[_Expiring]:
+    """Certifications of active officers inside a reminder threshold on their agency's date."""
+    utc_today = now.astimezone(UTC).date()
+    later = Certification.objects.filter(
+        officer=models.OuterRef("officer"),
+        course=models.OuterRef("course"),
+        expires_on__gt=models.OuterRef("expires_on"),
+    )
+    # A day either side of the UTC date holds every agency's local date.
+    candidates = (
+        Certification.objects.filter(
+            officer__is_active=True,
+            expires_on__gte=utc_today - timedelta(days=1),
+            expires_on__lte=utc_today + timedelta(days=max(LAPSE_NOTICE_DAYS) + 1),
+        )
+        .annotate(renewed=models.Exists(later))
+        .select_related("officer", "agency")
+        .order_by("expires_on", "pk")
+    )
+    found = []
+    for certification in candidates:
+        local_today = now.astimezone(ZoneInfo(certification.agency.time_zone)).date()
+        days_left = (certification.expires_on - local_today).days
+        reached = [days for days in LAPSE_NOTICE_DAYS if 0 <= days_left <= days]
+        if reached:
+            renewed: bool = certification.renewed  # type: ignore[attr-defined]
+            found.append(_Expiring(certification, min(reached), renewed))
+    return found
+
+
+def _remind(reminder: _Expiring) -> None:
+    certification = reminder.certification
+    course = shipped().by_code().get(certification.course)
+    name = course.name if course is not None else certification.course
+    zone = ZoneInfo(certification.agency.time_zone)
+    task_raise(
+        agency=certification.agency,
+        assignee=certification.officer,
+        title=f"Renew your certification: {name} expires on "
+        f"{certification.expires_on:%Y-%m-%d} ({reminder.days}-day reminder)",
+        due_at=datetime.combine(certification.expires_on, time.min, tzinfo=zone),
+        by=None,
+        about=certification,
+        rule=reminder.rule,
+    )
+
+
+# --- Courses, sessions, knowledge checks --------------------------------------------------------
+
+
+def _course_errors(error: PydanticError) -> ValidationError:
+    """CourseSpec's complaints, each on the form field it is about. A rule across the whole
+    course (module codes repeated, hours that do not add up) is about its modules."""
+    errors: dict[str, list[str]] = {}
+    for problem in error.errors():
+        where = [str(part) for part in problem["loc"]]
+        message = problem["msg"].removeprefix("Value error, ")
+        if where[:1] == ["modules"] and len(where) > 1:
+            message = f"module {int(where[1]) + 1}: {' '.join(where[2:])} {message}".strip()
+        errors.setdefault(where[0] if where else "modules", []).append(message)
+    return ValidationError(errors)
+
+
+def course_create(
+    *,
+    by: User | None,
+    agency: Agency,
+    code: str,
+    name: str,
+    audience: str,
+    hours: Decimal,
+    validity_months: int,
+    certifies: str,
+    objectives: Sequence[str],
+    modules: Sequence[Mapping[str, object]],
+    item_bank: str = "",
+) -> Course:
+    """Add a course of the agency's own, checked by the rules a shipped course obeys. Its code
+    is new to the agency and not a shipped course's: sessions name their course by code."""
+    _own_agency(by, agency.pk, "agency")
+    try:
+        spec = CourseSpec.model_validate(
+            {
+                "code": code,
+                "name": name.strip(),
+                "audience": audience,
+                "hours": hours,
+                "validity_months": validity_months,
+                "certifies": certifies,
+                "item_bank": item_bank or None,
+                "objectives": objectives,
+                "modules": modules,
+            }
+        )
+    except PydanticError as error:
+        raise _course_errors(error) from None
+    if code in shipped().by_code():
+        raise ValidationError({"code": f"{code!r} is a shipped course's code: choose another."})
+    if Course.objects.filter(agency=agency, code=code).exists():
+        raise ValidationError({"code": f"{agency.short_name} already has a course {code!r}."})
+    if item_bank and item_bank not in knowledge.bank_codes():
+        raise ValidationError({"item_bank": f"there is no item bank {item_bank!r}."})
+    course = Course(
+        agency=agency,
+        code=spec.code,
+        name=spec.name,
+        audience=spec.audience,
+        hours=spec.hours,
+        validity_months=spec.validity_months,
+        certifies=spec.certifies,
+        item_bank=item_bank,
+        objectives=list(spec.objectives),
+        modules=[module.model_dump(mode="json", exclude_none=True) for module in spec.modules],
+        created_by=by,
+        created_at=timezone.now(),
+    )
+    course.full_clean()
+    with transaction.atomic():
+        course.save()
+        audit.record(by=by, verb="course.create", obj=course, agency=agency)
+    return course
+
+
+def session_create(
+    *,
+    by: User | None,
+    agency: Agency,
+    course: str,
+    starts_on: date,
+    ends_on: date,
+    location: str = "",
+    instructors: Sequence[User] = (),
+) -> TrainingSession:
+    """Schedule a session of a course the agency offers, taught by its own staff."""
+    _own_agency(by, agency.pk, "agency")
+    if queries.course_spec(agency.pk, course) is None:
+        raise ValidationError({"course": f"{agency.short_name} offers no course {course!r}."})
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "must be on or after the first day."})
+    outsiders = [i.display_name for i in instructors if i.agency_id != agency.pk or not i.is_active]
+    if outsiders:
+        raise ValidationError(
+            {"instructors": f"not active staff of {agency.short_name}: {', '.join(outsiders)}."}
+        )
+    session = TrainingSession(
+        agency=agency,
+        course=course,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        location=location.strip(),
+        created_by=by,
+        created_at=timezone.now(),
+    )
+    session.full_clean()
+    with transaction.atomic():
+        session.save()
+        session.instructors.set(instructors)
+        audit.record(by=by, verb="session.create", obj=session, agency=agency)
+    return session
+
+
+def _locked(session: TrainingSession, expected_version: int) -> TrainingSession:
+    """The session, locked for this transaction, as the editor last saw it (else StaleVersion)."""
+    current = TrainingSession.objects.select_for_update().get(pk=session.pk)
+    if current.version != expected_version:
+        raise StaleVersion(current.version)
+    return current
+
+
+def _require_scheduled(session: TrainingSession) -> None:
+    if session.status != TrainingSession.Status.SCHEDULED:
+        raise ValidationError(
+            {"session": f"The session is {session.get_status_display().lower()}."}
+        )
+
+
+def _checked_hours(spec: CourseSpec, module_hours: Mapping[str, Decimal]) -> dict[str, float]:
+    """Hours per module as stored (a JSON number, none for 0), each within its module's."""
+    errors: dict[str, str] = {}
+    for code, hours in module_hours.items():
+        module = spec.module(code)
+        if module is None:
+            errors[f"module_hours.{code}"] = f"is not a module of {spec.name}."
+        elif not Decimal(0) <= hours <= module.hours:
+            errors[f"module_hours.{code}"] = f"between 0 and {module.hours} hours."
+    if errors:
+        raise ValidationError(errors)
+    return {code: float(hours) for code, hours in module_hours.items() if hours}
+
+
+def attendance_record(
+    *,
+    by: User | None,
+    session: TrainingSession,
+    officer: User,
+    expected_version: int,
+    module_hours: Mapping[str, Decimal] | None = None,
+) -> Attendance:
+    """Put an officer on a scheduled session's roll, or set the hours they attended: per
+    module, never more than the module's (None keeps those recorded; an absent module is 0)."""
+    _own_agency(by, session.agency_id, "session")
+    if not queries.trainees_of(session.agency_id).filter(pk=officer.pk).exists():
+        raise ValidationError(
+            {"officer": f"{officer.display_name} is not active staff who take training here."}
+        )
+    spec = queries.session_spec(session)
+    hours = None if module_hours is None else _checked_hours(spec, module_hours)
+    with transaction.atomic():
+        current = _locked(session, expected_version)
+        _require_scheduled(current)
+        attendance = Attendance.objects.filter(session=current, officer=officer).first()
+        attendance = attendance or Attendance(session=current, officer=officer)
+        if hours is not None:
+            attendance.module_hours = hours
+        attendance.save()
+        current.version += 1
+        current.save(update_fields=["version"])
+        session.version = current.version
+        audit.record(
+            by=by,
+            verb="attendance.record",
+            obj=attendance,
+            agency=current.agency,
+            detail={"officer": str(officer.pk), "hours": sum(attendance.module_hours.values())},
+        )
+    return attendance
+
+
+def check_submit(
+    *,
+    by: User,
+    session: TrainingSession,
+    phase: str,
+    answers: Mapping[str, str],
+    at: datetime | None = None,
+) -> KnowledgeCheck:
+    """An officer on the roll answers the course's knowledge check, before or after the
+    session (once each; see knowledge.why_closed); scored on the spot."""
+    if not session.roll.filter(officer=by).exists():
+        raise ValidationError({"officer": "You are not on this session's roll."})
+    spec = queries.session_spec(session)
+    if spec.item_bank is None:
+        raise ValidationError({"phase": f"{spec.name} has no knowledge check."})
+    closed = queries.check_closed(session, by, phase, timezone.localdate())
+    if closed:
+        raise ValidationError({"phase": closed})
+    try:
+        result = knowledge.score(knowledge.load_bank(spec.item_bank), answers)
+    except knowledge.AnswersRefused as refused:
+        raise ValidationError(
+            {f"answers.{code}": reason for code, reason in refused.reasons.items()}
+        ) from None
+    check = KnowledgeCheck(
+        session=session,
+        officer=by,
+        phase=phase,
+        answers=dict(answers),
+        score=result.correct,
+        max_score=result.out_of,
+        taken_at=at or timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            check.save()
+            audit.record(
+                by=by,
+                verb="check.submit",
+                obj=check,
+                agency=session.agency,
+                detail={"phase": phase, "score": result.correct, "out_of": result.out_of},
+            )
+    except IntegrityError:  # the same check sent twice at once: the first one counts
+        raise ValidationError({"phase": "You already took this check."}) from None
+    return check
+
+
+def session_complete(
+    *, by: User | None, session: TrainingSession, expected_version: int
+) -> list[Certification]:
+    """Close a session that has ended: each active officer on the roll whose hours cover every
+    module completes it and is certified (the course's certification, from the session's last
+    day for the course's validity). Completing it twice is refused."""
+    _own_agency(by, session.agency_id, "session")
+    spec = queries.session_spec(session)
+    with transaction.atomic():
+        current = _locked(session, expected_version)
+        _require_scheduled(current)
+        if current.ends_on > timezone.localdate():
+            raise ValidationError(
+                {"session": f"It runs until {current.ends_on:%-d %B %Y}: complete it then."}
+            )
+        certified = [
+            _certify(by, current, spec, row.attendance)
+            for row in queries.session_roll(current, spec)
+            if row.will_certify
+        ]
+        current.status = TrainingSession.Status.COMPLETED
+        current.completed_at = timezone.now()
+        current.version += 1
+        current.save(update_fields=["status", "completed_at", "version"])
+        session.status, session.version = current.status, current.version
+        audit.record(
+            by=by,
+            verb="session.complete",
+            obj=current,
+            agency=current.agency,
+            detail={"certified": [str(c.officer_id) for c in certified]},
+        )
+    return certified
+
+
+def _certify(
+    by: User | None, session: TrainingSession, spec: CourseSpec, attendance: Attendance
+) -> Certification:
+    try:
+        certification = certification_record(
+            by=by,
+            officer=attendance.officer,
+            course=spec.certifies,
+            issued_on=session.ends_on,
+            expires_on=session.ends_on + relativedelta(months=spec.validity_months),
+            source=Certification.Source.SESSION,
+            session=session,
+        )
+    except ValidationError as refused:
+        officer = attendance.officer.display_name
+        raise ValidationError({"session": f"{officer}: {' '.join(refused.messages)}"}) from None
+    attendance.completed = True
+    attendance.certification = certification
+    attendance.save(update_fields=["completed", "certification"])
+    return certification
+
+
+def session_cancel(
+    *, by: User | None, session: TrainingSession, expected_version: int
+) -> TrainingSession:
+    """Cancel a scheduled session: its roll stays, and no one is certified by it."""
+    _own_agency(by, session.agency_id, "session")
+    with transaction.atomic():
+        current = _locked(session, expected_version)
+        _require_scheduled(current)
+        current.status = TrainingSession.Status.CANCELLED
+        current.version += 1
+        current.save(update_fields=["status", "version"])
+        audit.record(by=by, verb="session.cancel", obj=current, agency=current.agency)
+    return current

@@ -35,7 +35,9 @@ class Course(models.Model):
     item_bank = models.CharField(max_length=40, blank=True)
     objectives = models.JSONField(default=list)
     modules = models.JSONField(default=list)  # [{code, name, hours, objectives}]
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
 
     class Meta:
@@ -81,7 +83,9 @@ class TrainingSession(models.Model):
     instructors = models.ManyToManyField(User, related_name="sessions_taught", blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     completed_at = models.DateTimeField(null=True, blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField()
     version = models.PositiveIntegerField(default=1)
 
@@ -147,6 +151,10 @@ class KnowledgeCheck(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phase} check {self.score}/{self.max_score}"
+
+
+# Days before its expiry a certification's officer is reminded, and the lists flag it.
+LAPSE_NOTICE_DAYS = (90, 30, 7)
 
 
 class CertificationQuerySet(models.QuerySet["Certification"]):

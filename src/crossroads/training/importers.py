@@ -1,0 +1,319 @@
+"""`crossroads import roster FILE --agency SHORT_NAME` and `crossroads import certifications FILE
+--agency SHORT_NAME`: an agency's roster assignments and officers' certifications from CSV.
+
+The file is read whole (roster_import.py), the names in it (officers by username, squads,
+certification codes) are looked up in the agency, then every row is written through its action
+(`assignment_record`, `certification_record`) in one transaction. Any problem refuses the whole
+file: each is printed compiler-style (`roster.csv:4:squad: no squad 'Nrth Day' in APD ...`),
+nothing is written, and the command exits 2. A row already there (the same officer, squad and
+dates; the same officer, certification and dates) is skipped and counted, so importing a file
+again adds nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, NoReturn
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import CommandError, CommandParser, OutputWrapper
+from django.db import transaction
+from django.utils import timezone
+
+from crossroads.core.csv_files import ENCODING, HeaderError, Problem
+from crossroads.core.models import Agency, User
+from crossroads.training import actions
+from crossroads.training.curricula import shipped
+from crossroads.training.models import Certification, Course, RosterAssignment, Squad
+from crossroads.training.roster_import import (
+    CERTIFICATION_COLUMNS,
+    ROSTER_COLUMNS,
+    AssignmentRow,
+    CertificationRow,
+    Parsed,
+    Row,
+    read_certifications,
+    read_roster,
+)
+
+
+@dataclass
+class _Outcome:
+    written: int = 0
+    skipped: int = 0  # already there
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Refused(Exception):
+    """A row the action refused: undoes the rows written before it."""
+
+
+class _CsvImporter(ABC, Generic[Row]):
+    """The steps both kinds share: read, look the names up, write all or nothing, report."""
+
+    kind: str
+    noun: str  # what one row becomes, plural ("assignments")
+    columns: tuple[str, ...]
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        columns = ", ".join(self.columns)
+        parser.add_argument(
+            "file", type=Path, help=f"the CSV file (UTF-8, header on line 1: {columns})"
+        )
+        parser.add_argument(
+            "--agency", required=True, metavar="SHORT_NAME", help="the agency the rows are of"
+        )
+        parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+
+    def run(self, options: dict[str, Any], *, stdout: OutputWrapper, stderr: OutputWrapper) -> None:
+        path: Path = options["file"]
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file", returncode=2)
+        agency = _agency(options["agency"])
+        parsed = self._parsed(path, stderr)
+        with timezone.override(ZoneInfo(agency.time_zone)):  # "in the future" is the agency's
+            outcome = self._imported(agency, parsed)
+        summary = {
+            "imported": not outcome.problems,
+            "kind": self.kind,
+            "file": str(path),
+            "agency": agency.short_name,
+            "read": parsed.read,
+            "written": outcome.written,
+            "skipped": outcome.skipped,
+            "problems": [_problem_json(p) for p in outcome.problems],
+        }
+        if outcome.problems:
+            _write_problems(path, outcome.problems, stderr)
+            if options["json"]:
+                stdout.write(json.dumps(summary))
+            raise CommandError(
+                f"{path.name}: {len(outcome.problems)} problem(s); nothing was imported.",
+                returncode=2,
+            )
+        if options["json"]:
+            stdout.write(json.dumps(summary))
+            return
+        stdout.write(
+            f"{path.name} (agency {agency.short_name}): {parsed.read:,} rows read, "
+            f"{outcome.written:,} {self.noun} written, {outcome.skipped:,} already there."
+        )
+
+    def _parsed(self, path: Path, stderr: OutputWrapper) -> Parsed[Row]:
+        """The file read whole (a roster is small), so a byte that is not UTF-8 is named by
+        its line before any row is read."""
+        data = path.read_bytes()
+        try:
+            text = data.decode(ENCODING)
+        except UnicodeDecodeError as error:
+            line = data.count(b"\n", 0, error.start) + 1
+            reason = f"not UTF-8 text (byte {data[error.start]:#04x}): save the file as UTF-8."
+            _refuse(path, [Problem(line, "", reason)], stderr, "reading the file")
+        try:
+            return self.read(io.StringIO(text, newline=""))
+        except HeaderError as error:
+            _refuse(path, error.problems, stderr, "with the header")
+
+    def _imported(self, agency: Agency, parsed: Parsed[Row]) -> _Outcome:
+        outcome = _Outcome(problems=[*parsed.problems, *self.look_up(agency, parsed.rows)])
+        if not outcome.problems:
+            try:
+                with transaction.atomic():
+                    self.write(agency, parsed.rows, outcome)
+                    if outcome.problems:
+                        raise _Refused
+            except _Refused:
+                outcome.written = outcome.skipped = 0
+        outcome.problems.sort(key=lambda problem: problem.line)
+        return outcome
+
+    def write_each(
+        self,
+        rows: Iterable[Row],
+        outcome: _Outcome,
+        existing: set[tuple[Any, ...]],
+        key: Callable[[Row], tuple[Any, ...]],
+        record: Callable[[Row], object],
+    ) -> None:
+        """Write each row not already there through its action; a refusal becomes a problem of
+        its line (every row is tried, so every refusal is reported)."""
+        for row in rows:
+            if key(row) in existing:
+                outcome.skipped += 1
+                continue
+            try:
+                record(row)
+            except ValidationError as error:
+                outcome.problems += _problems_of(row.line, error, self.columns)
+            else:
+                existing.add(key(row))
+                outcome.written += 1
+
+    @abstractmethod
+    def read(self, stream: Iterable[str]) -> Parsed[Row]: ...
+
+    @abstractmethod
+    def look_up(self, agency: Agency, rows: list[Row]) -> list[Problem]:
+        """The problems of names the agency does not have; keeps what it found for `write`."""
+
+    @abstractmethod
+    def write(self, agency: Agency, rows: list[Row], outcome: _Outcome) -> None: ...
+
+
+class RosterImporter(_CsvImporter[AssignmentRow]):
+    kind = "roster"
+    noun = "assignments"
+    columns = ROSTER_COLUMNS
+    help = (
+        "roster assignments from CSV: officer (username), squad (name), starts_on, ends_on "
+        "(blank: until further notice); dates as YYYY-MM-DD"
+    )
+
+    def read(self, stream: Iterable[str]) -> Parsed[AssignmentRow]:
+        return read_roster(stream)
+
+    def look_up(self, agency: Agency, rows: list[AssignmentRow]) -> list[Problem]:
+        self.officers = _officers(agency, rows)
+        self.squads = {s.name: s for s in Squad.objects.filter(agency=agency)}
+        return [
+            *_unknown_officers(agency, rows, self.officers),
+            *(
+                Problem(row.line, "squad", _unknown("squad", row.squad, agency, self.squads))
+                for row in rows
+                if row.squad not in self.squads
+            ),
+        ]
+
+    def write(self, agency: Agency, rows: list[AssignmentRow], outcome: _Outcome) -> None:
+        existing = set(
+            RosterAssignment.objects.filter(agency=agency).values_list(
+                "officer__username", "squad__name", "starts_on", "ends_on"
+            )
+        )
+        self.write_each(
+            rows,
+            outcome,
+            existing,
+            key=lambda row: (row.officer, row.squad, row.starts_on, row.ends_on),
+            record=lambda row: actions.assignment_record(
+                by=None,
+                officer=self.officers[row.officer],
+                squad=self.squads[row.squad],
+                starts_on=row.starts_on,
+                ends_on=row.ends_on,
+            ),
+        )
+
+
+class CertificationsImporter(_CsvImporter[CertificationRow]):
+    kind = "certifications"
+    noun = "certifications"
+    columns = CERTIFICATION_COLUMNS
+    help = (
+        "officers' certifications from CSV: officer (username), course (the certification's "
+        "code, e.g. cit), issued_on, expires_on; dates as YYYY-MM-DD"
+    )
+
+    def read(self, stream: Iterable[str]) -> Parsed[CertificationRow]:
+        return read_certifications(stream)
+
+    def look_up(self, agency: Agency, rows: list[CertificationRow]) -> list[Problem]:
+        self.officers = _officers(agency, rows)
+        known = {course.certifies: course.name for course in shipped().courses}
+        known |= dict(Course.objects.filter(agency=agency).values_list("certifies", "name"))
+        return [
+            *_unknown_officers(agency, rows, self.officers),
+            *(
+                Problem(row.line, "course", _unknown("certification", row.course, agency, known))
+                for row in rows
+                if row.course not in known
+            ),
+        ]
+
+    def write(self, agency: Agency, rows: list[CertificationRow], outcome: _Outcome) -> None:
+        existing = set(
+            Certification.objects.filter(agency=agency).values_list(
+                "officer__username", "course", "issued_on", "expires_on"
+            )
+        )
+        self.write_each(
+            rows,
+            outcome,
+            existing,
+            key=lambda row: (row.officer, row.course, row.issued_on, row.expires_on),
+            record=lambda row: actions.certification_record(
+                by=None,
+                officer=self.officers[row.officer],
+                course=row.course,
+                issued_on=row.issued_on,
+                expires_on=row.expires_on,
+                source=Certification.Source.IMPORT,
+            ),
+        )
+
+
+def _agency(short_name: str) -> Agency:
+    agency = Agency.objects.filter(short_name=short_name).first()
+    if agency is None:
+        known = ", ".join(
+            Agency.objects.order_by("short_name").values_list("short_name", flat=True)
+        )
+        raise CommandError(
+            f"--agency: no agency {short_name!r}; known: {known or 'none'}", returncode=2
+        )
+    return agency
+
+
+def _officers(agency: Agency, rows: Iterable[AssignmentRow | CertificationRow]) -> dict[str, User]:
+    names = {row.officer for row in rows}
+    return {u.username: u for u in User.objects.filter(agency=agency, username__in=names)}
+
+
+def _unknown_officers(
+    agency: Agency, rows: Iterable[AssignmentRow | CertificationRow], officers: dict[str, User]
+) -> list[Problem]:
+    return [
+        Problem(row.line, "officer", f"no officer {row.officer!r} in {agency.short_name}.")
+        for row in rows
+        if row.officer not in officers
+    ]
+
+
+def _unknown(what: str, name: str, agency: Agency, known: Iterable[str]) -> str:
+    """'no squad 'North Day' in APD (did you mean 'North Precinct Day'?)'"""
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"no {what} {name!r} in {agency.short_name}{hint}."
+
+
+def _problems_of(line: int, error: ValidationError, columns: tuple[str, ...]) -> list[Problem]:
+    """An action's refusal, on the column it names (else on the whole row)."""
+    named = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+    return [
+        Problem(line, field if field in columns else "", message)
+        for field, messages in named.items()
+        for message in messages
+    ]
+
+
+def _refuse(path: Path, problems: list[Problem], stderr: OutputWrapper, where: str) -> NoReturn:
+    _write_problems(path, problems, stderr)
+    raise CommandError(
+        f"{path.name}: {len(problems)} problem(s) {where}; nothing was imported.", returncode=2
+    )
+
+
+def _write_problems(path: Path, problems: list[Problem], stderr: OutputWrapper) -> None:
+    for problem in problems:
+        stderr.write(f"{path.name}:{problem}")
+
+
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {"line": problem.line, "column": problem.column, "reason": problem.reason}

@@ -1,0 +1,344 @@
+"""Sessions through their actions: scheduling, the roll and its hours, knowledge checks, and
+completion issuing exactly the right certifications."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+
+from crossroads.core.actions import StaleVersion, user_deactivate
+from crossroads.core.models import AuditEvent
+from crossroads.training import actions
+from crossroads.training.knowledge import load_bank
+from crossroads.training.models import Attendance, Certification, KnowledgeCheck, TrainingSession
+from tests.factories import make_agency, make_certification, make_training_session, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Tuesday 10 March 2026, 11:00 in New York (the agencies' time zone).
+NOW = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
+TODAY = date(2026, 3, 10)
+NALOXONE_RIGHT = {item.code: item.correct for item in load_bank("naloxone").items}
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> object:
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+def _messages(refused: pytest.ExceptionInfo[ValidationError], field: str) -> str:
+    return " ".join(refused.value.message_dict[field])
+
+
+# --- Scheduling ---------------------------------------------------------------------------------
+
+
+def test_a_session_is_scheduled_with_its_instructors_and_one_audit_event() -> None:
+    agency = make_agency()
+    coordinator = make_user(agency, "cit_coordinator")
+    session = actions.session_create(
+        by=coordinator,
+        agency=agency,
+        course="cit",
+        starts_on=date(2026, 4, 6),
+        ends_on=date(2026, 4, 10),
+        location=" Training room B ",
+        instructors=[coordinator],
+    )
+    assert (session.status, session.location, session.version) == (
+        "scheduled",
+        "Training room B",
+        1,
+    )
+    assert list(session.instructors.all()) == [coordinator]
+    event = AuditEvent.objects.get(verb="session.create")
+    assert (event.actor, event.object_id) == (coordinator, str(session.pk))
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"course": "basket_weaving"}, "course", "offers no course 'basket_weaving'"),
+        ({"ends_on": date(2026, 4, 5)}, "ends_on", "on or after the first day"),
+        ({"instructors": "stranger"}, "instructors", "not active staff of"),
+        ({"instructors": "deactivated"}, "instructors", "not active staff of"),
+    ],
+)
+def test_a_bad_session_is_refused_naming_the_field(
+    change: dict[str, object], field: str, reason: str
+) -> None:
+    agency = make_agency()
+    given: dict[str, object] = {"course": "cit", "starts_on": date(2026, 4, 6)} | change
+    given.setdefault("ends_on", date(2026, 4, 10))
+    if change.get("instructors") == "stranger":
+        given["instructors"] = [make_user(make_agency(), "cit_coordinator")]
+    elif change.get("instructors") == "deactivated":
+        former = make_user(agency, "officer")
+        user_deactivate(by=None, user=former)
+        former.refresh_from_db()
+        given["instructors"] = [former]
+    with pytest.raises(ValidationError) as refused:
+        actions.session_create(by=None, agency=agency, **given)  # type: ignore[arg-type]
+    assert list(refused.value.message_dict) == [field]
+    assert reason in _messages(refused, field)
+    assert not TrainingSession.objects.exists()
+
+
+def test_another_agencys_staff_do_not_schedule_a_session() -> None:
+    with pytest.raises(ValidationError, match="another agency"):
+        actions.session_create(
+            by=make_user(make_agency(), "cit_coordinator"),
+            agency=make_agency(),
+            course="cit",
+            starts_on=TODAY,
+            ends_on=TODAY,
+        )
+
+
+# --- The roll -----------------------------------------------------------------------------------
+
+
+def test_an_officer_is_put_on_the_roll_then_their_hours_recorded_each_bumping_the_version() -> None:
+    agency = make_agency()
+    officer = make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, course="cit")
+    on_roll = actions.attendance_record(
+        by=None, session=session, officer=officer, expected_version=1
+    )
+    assert on_roll.module_hours == {} and session.version == 2
+    actions.attendance_record(
+        by=None,
+        session=session,
+        officer=officer,
+        module_hours={"de_escalation": Decimal("7.5"), "suicide_risk": Decimal(0)},
+        expected_version=2,
+    )
+    actions.attendance_record(by=None, session=session, officer=officer, expected_version=3)
+    attendance = Attendance.objects.get()
+    assert attendance.module_hours == {"de_escalation": 7.5}  # kept: no hours given
+    assert AuditEvent.objects.filter(verb="attendance.record").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("hours", "field", "reason"),
+    [
+        ({"de_escalation": Decimal(9)}, "module_hours.de_escalation", "between 0 and 8 hours"),
+        ({"de_escalation": Decimal(-1)}, "module_hours.de_escalation", "between 0 and 8 hours"),
+        ({"knitting": Decimal(1)}, "module_hours.knitting", "is not a module of"),
+    ],
+)
+def test_hours_beyond_a_module_or_for_no_module_are_refused(
+    hours: dict[str, Decimal], field: str, reason: str
+) -> None:
+    agency = make_agency()
+    session = make_training_session(agency, TODAY, course="cit")
+    officer = make_user(agency, "officer")
+    with pytest.raises(ValidationError) as refused:
+        actions.attendance_record(
+            by=None, session=session, officer=officer, module_hours=hours, expected_version=1
+        )
+    assert reason in _messages(refused, field)
+    assert not Attendance.objects.exists()
+
+
+def test_only_active_staff_who_take_training_go_on_the_roll() -> None:
+    agency = make_agency()
+    session = make_training_session(agency, TODAY)
+    former = make_user(agency, "officer")
+    user_deactivate(by=None, user=former)
+    for outsider in (
+        make_user(make_agency(), "officer"),
+        make_user(agency, "agency_admin"),
+        former,
+    ):
+        with pytest.raises(ValidationError) as refused:
+            actions.attendance_record(
+                by=None, session=session, officer=outsider, expected_version=1
+            )
+        assert "is not active staff who take training here" in _messages(refused, "officer")
+    assert not Attendance.objects.exists()
+
+
+def test_a_stale_version_and_a_closed_session_are_refused() -> None:
+    agency = make_agency()
+    officer, other = make_user(agency, "officer"), make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, roll=[officer])
+    stale = TrainingSession.objects.get(pk=session.pk)
+    actions.attendance_record(by=None, session=session, officer=other, expected_version=2)
+    with pytest.raises(StaleVersion):
+        actions.attendance_record(by=None, session=stale, officer=officer, expected_version=2)
+    actions.session_cancel(by=None, session=session, expected_version=3)
+    with pytest.raises(ValidationError) as refused:
+        actions.attendance_record(by=None, session=session, officer=other, expected_version=4)
+    assert "The session is cancelled." in _messages(refused, "session")
+
+
+# --- Knowledge checks ---------------------------------------------------------------------------
+
+
+def test_an_officer_on_the_roll_takes_each_check_once_scored() -> None:
+    agency = make_agency()
+    officer = make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, roll=[officer])
+    answers = NALOXONE_RIGHT | {"second_dose": "a", "nasal_spray": "b"}
+    check = actions.check_submit(by=officer, session=session, phase="pre", answers=answers)
+    assert (check.score, check.max_score) == (5, 7)
+    assert check.answers == answers
+    with pytest.raises(ValidationError, match="already took the check before"):
+        actions.check_submit(by=officer, session=session, phase="pre", answers=answers)
+    actions.check_submit(by=officer, session=session, phase="post", answers=NALOXONE_RIGHT)
+    assert list(KnowledgeCheck.objects.values_list("phase", "score").order_by("phase")) == [
+        ("post", 7),
+        ("pre", 5),
+    ]
+    events = AuditEvent.objects.filter(verb="check.submit")
+    assert {"phase": "post", "score": 7, "out_of": 7} in [e.detail for e in events]
+
+
+def test_answers_that_cannot_be_scored_are_refused_by_item() -> None:
+    agency = make_agency()
+    officer = make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, roll=[officer])
+    answers = NALOXONE_RIGHT | {"nasal_spray": "q", "extra": "a"}
+    answers.pop("call_ems")
+    with pytest.raises(ValidationError) as refused:
+        actions.check_submit(by=officer, session=session, phase="pre", answers=answers)
+    assert set(refused.value.message_dict) == {
+        "answers.nasal_spray",
+        "answers.extra",
+        "answers.call_ems",
+    }
+    assert not KnowledgeCheck.objects.exists()
+
+
+def test_checks_are_refused_off_the_roll_out_of_time_and_on_a_course_without_one() -> None:
+    agency = make_agency()
+    officer, colleague = make_user(agency, "officer"), make_user(agency, "officer")
+    upcoming = make_training_session(agency, date(2026, 3, 20), roll=[officer])
+    with pytest.raises(ValidationError, match="not on this session's roll"):
+        actions.check_submit(by=colleague, session=upcoming, phase="pre", answers=NALOXONE_RIGHT)
+    with pytest.raises(ValidationError, match="opens on its first day, 20 March 2026"):
+        actions.check_submit(by=officer, session=upcoming, phase="post", answers=NALOXONE_RIGHT)
+    done = make_training_session(agency, date(2026, 3, 9), roll=[officer], full_hours=True)
+    actions.session_complete(by=None, session=done, expected_version=done.version)
+    with pytest.raises(ValidationError, match="closed when the session was completed"):
+        actions.check_submit(by=officer, session=done, phase="pre", answers=NALOXONE_RIGHT)
+    actions.check_submit(by=officer, session=done, phase="post", answers=NALOXONE_RIGHT)
+    actions.course_create(
+        by=None,
+        agency=agency,
+        code="ride_along",
+        name="Ride-along with a clinician",
+        audience="officer",
+        hours=Decimal(4),
+        validity_months=12,
+        certifies="ride_along",
+        objectives=["See a co-responder at work."],
+        modules=[{"code": "ride", "name": "Ride", "hours": 4, "objectives": ["Ride along."]}],
+    )
+    unchecked = make_training_session(agency, TODAY, course="ride_along", roll=[officer])
+    with pytest.raises(ValidationError, match="has no knowledge check"):
+        actions.check_submit(by=officer, session=unchecked, phase="pre", answers={})
+    assert KnowledgeCheck.objects.count() == 1
+
+
+# --- Completion ---------------------------------------------------------------------------------
+
+
+def test_completion_certifies_exactly_those_whose_hours_cover_every_module() -> None:
+    agency = make_agency()
+    coordinator = make_user(agency, "cit_coordinator")
+    full, short, former = (make_user(agency, "officer") for _ in range(3))
+    # The CIT week ending on 29 February 2024: 36 months on there is no 29 February.
+    session = make_training_session(
+        agency,
+        date(2024, 2, 26),
+        date(2024, 2, 29),
+        course="cit",
+        roll=[full, former],
+        full_hours=True,
+    )
+    actions.attendance_record(
+        by=None,
+        session=session,
+        officer=short,
+        module_hours={"de_escalation": Decimal(8), "role_play": Decimal(3)},
+        expected_version=session.version,
+    )
+    user_deactivate(by=None, user=former)
+    certified = actions.session_complete(
+        by=coordinator, session=session, expected_version=session.version
+    )
+    assert [c.officer for c in certified] == [full]
+    held = Certification.objects.get(session=session)
+    assert (held.course, held.issued_on, held.expires_on, held.source) == (
+        "cit",
+        date(2024, 2, 29),
+        date(2027, 2, 28),
+        Certification.Source.SESSION,
+    )
+    roll = {a.officer: a for a in session.roll.all()}
+    assert roll[full].completed and roll[full].certification == held
+    assert not roll[short].completed and not roll[former].completed
+    session.refresh_from_db()
+    assert session.status == "completed" and session.completed_at == NOW
+    event = AuditEvent.objects.get(verb="session.complete")
+    assert event.detail == {"certified": [str(full.pk)]}
+    with pytest.raises(ValidationError, match=r"The session is completed\."):
+        actions.session_complete(by=coordinator, session=session, expected_version=session.version)
+    assert Certification.objects.count() == 1
+
+
+def test_a_refresher_renews_the_certification_its_course_granted() -> None:
+    agency = make_agency()
+    officer = make_user(agency, "officer")
+    session = make_training_session(
+        agency, date(2026, 3, 9), course="cit_refresher", roll=[officer], full_hours=True
+    )
+    actions.session_complete(by=None, session=session, expected_version=session.version)
+    held = Certification.objects.get()
+    assert (held.course, held.expires_on) == ("cit", date(2029, 3, 9))
+
+
+def test_completion_is_refused_before_the_last_day_and_on_a_stale_version() -> None:
+    agency = make_agency()
+    session = make_training_session(agency, TODAY, date(2026, 3, 11))
+    with pytest.raises(ValidationError, match="runs until 11 March 2026"):
+        actions.session_complete(by=None, session=session, expected_version=1)
+    with pytest.raises(StaleVersion):
+        actions.session_complete(by=None, session=session, expected_version=7)
+    assert TrainingSession.objects.get().status == "scheduled"
+
+
+def test_a_certification_already_held_that_day_refuses_the_whole_completion() -> None:
+    agency = make_agency()
+    first, second = make_user(agency, "officer"), make_user(agency, "officer")
+    make_certification(second, date(2026, 3, 9), date(2028, 3, 9), course="naloxone")
+    session = make_training_session(agency, date(2026, 3, 9), roll=[first, second], full_hours=True)
+    with pytest.raises(ValidationError) as refused:
+        actions.session_complete(by=None, session=session, expected_version=session.version)
+    assert second.display_name in _messages(refused, "session")
+    assert "already recorded" in _messages(refused, "session")
+    assert Certification.objects.count() == 1  # nothing half-written
+    assert TrainingSession.objects.get().status == "scheduled"
+    assert not Attendance.objects.filter(completed=True).exists()
+
+
+def test_a_cancelled_session_certifies_no_one_and_is_cancelled_once() -> None:
+    agency = make_agency()
+    session = make_training_session(
+        agency, date(2026, 3, 9), roll=[make_user(agency, "officer")], full_hours=True
+    )
+    actions.session_cancel(by=None, session=session, expected_version=session.version)
+    session.refresh_from_db()
+    with pytest.raises(ValidationError, match=r"The session is cancelled\."):
+        actions.session_complete(by=None, session=session, expected_version=session.version)
+    with pytest.raises(ValidationError, match=r"The session is cancelled\."):
+        actions.session_cancel(by=None, session=session, expected_version=session.version)
+    assert not Certification.objects.exists()
+    assert AuditEvent.objects.filter(verb="session.cancel").count() == 1
