@@ -462,6 +462,7 @@ CASES: dict[str, Case] = {
     "api-v1:case_close": Case(_case, body={"reason": "walk"}, scoped=True),
     "api-v1:caseload": Case(),
     "training:roster": Case(),
+    "training:coverage_target": Case(body={"low_percent": 20, "high_percent": 25}),
     "training:precinct_new": Case(body={}),  # POST with nothing filled in: 422
     "training:shift_new": Case(body={}),
     "training:squad_new": Case(body={}),

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from crossroads.core.models import AuditEvent, User
 from crossroads.training import actions, queries
-from crossroads.training.models import Precinct, RosterAssignment, Shift, Squad
+from crossroads.training.models import CoverageTarget, Precinct, RosterAssignment, Shift, Squad
 from tests.factories import make_agency, make_roster, make_user, signed_in_client
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +205,28 @@ def test_today_is_the_agencys_date(coordinator: User) -> None:
     assert now.today == date(2026, 3, 4)
     north_day = next(s for s in now.squads if s.squad == roster.squads[("north", "day")])
     assert north_day.works_today
+
+
+def test_the_coverage_target_is_set_on_its_page_and_refused_when_inverted() -> None:
+    coordinator = make_user(make_agency(), "cit_coordinator")
+    client = signed_in_client(coordinator)
+    page = client.get(reverse("training:roster")).content.decode()
+    assert "CIT target: 20 to 25%" in page
+    refused = client.post(
+        reverse("training:coverage_target"), {"low_percent": "30", "high_percent": "25"}
+    )
+    assert refused.status_code == 422
+    assert "from 30 (the low end) to 100 percent" in refused.content.decode()
+    assert not CoverageTarget.objects.exists()
+    done = client.post(
+        reverse("training:coverage_target"), {"low_percent": "22", "high_percent": "30"}
+    )
+    assert done.status_code == 302
+    assert client.get(reverse("training:roster")).content.decode().count("CIT target: 22 to 30%")
+    changed = client.post(
+        reverse("training:coverage_target"), {"low_percent": "25", "high_percent": "30"}
+    )
+    assert changed.status_code == 302
+    target = CoverageTarget.objects.get()
+    assert (target.low_percent, target.high_percent) == (25, 30)
+    assert AuditEvent.objects.filter(verb="coverage_target.set").count() == 2

@@ -24,6 +24,7 @@ from crossroads.training.models import (
     Attendance,
     Certification,
     Course,
+    CoverageTarget,
     KnowledgeCheck,
     Precinct,
     RosterAssignment,
@@ -165,6 +166,29 @@ def squad_create(
     )
     _save(squad, by=by, verb="squad.create", agency=agency)
     return squad
+
+
+def coverage_target_set(
+    *, by: User | None, agency: Agency, low_percent: int, high_percent: int
+) -> CoverageTarget:
+    """The share of patrol officers the agency aims to have CIT-certified, as a range."""
+    _own_agency(by, agency.pk, "agency")
+    if not 0 < low_percent <= 100:
+        raise ValidationError({"low_percent": "a share from 1 to 100 percent."})
+    if not low_percent <= high_percent <= 100:
+        raise ValidationError({"high_percent": f"from {low_percent} (the low end) to 100 percent."})
+    target = CoverageTarget(agency=agency, low_percent=low_percent, high_percent=high_percent)
+    target.full_clean(validate_unique=False)
+    with transaction.atomic():
+        target.save()
+        audit.record(
+            by=by,
+            verb="coverage_target.set",
+            obj=target,
+            agency=agency,
+            detail={"low_percent": low_percent, "high_percent": high_percent},
+        )
+    return target
 
 
 def assignment_record(

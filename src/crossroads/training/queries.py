@@ -428,7 +428,6 @@ def coverage_roster(agency: Agency, period: coverage.Period) -> coverage.Roster:
         starts_on__lte=period.last,
     )
     held = Certification.objects.filter(agency=agency, course=CIT)
-    target = CoverageTarget.objects.filter(agency=agency).first()
     return coverage.Roster(
         period=period,
         squads=[
@@ -446,10 +445,14 @@ def coverage_roster(agency: Agency, period: coverage.Period) -> coverage.Roster:
         certifications=[
             coverage.Held(*row) for row in held.values_list("officer_id", "issued_on", "expires_on")
         ],
-        target=coverage.Target(target.low_percent, target.high_percent)
-        if target
-        else coverage.Target(),
+        target=coverage_target_of(agency),
     )
+
+
+def coverage_target_of(agency: Agency) -> coverage.Target:
+    """The agency's CIT target, else the common 20-25%."""
+    target = CoverageTarget.objects.filter(agency=agency).first()
+    return coverage.Target(target.low_percent, target.high_percent) if target else coverage.Target()
 
 
 def coverage_report(agency: Agency, period: coverage.Period, today: date) -> coverage.Report:

@@ -33,6 +33,7 @@ urlpatterns: list[URLPattern] = [
     path("roster/", rosters.roster, name="roster"),
     path("roster/precincts/new/", rosters.precinct_new, name="precinct_new"),
     path("roster/shifts/new/", rosters.shift_new, name="shift_new"),
+    path("roster/target/", rosters.coverage_target, name="coverage_target"),
     path("roster/squads/new/", rosters.squad_new, name="squad_new"),
     path("roster/assignments/new/", rosters.assignment_new, name="assignment_new"),
     path("on-duty/", rosters.on_duty, name="on_duty"),

@@ -39,6 +39,15 @@ class PrecinctForm(UswdsForm):
     name = forms.CharField(max_length=200, help_text="For example: North Precinct.")
 
 
+class TargetForm(UswdsForm):
+    low_percent = forms.IntegerField(
+        label="Low end (%)", min_value=1, max_value=100, help_text="Commonly 20."
+    )
+    high_percent = forms.IntegerField(
+        label="High end (%)", min_value=1, max_value=100, help_text="Commonly 25."
+    )
+
+
 class ShiftForm(UswdsForm):
     code = forms.CharField(max_length=40, help_text=CODE_HINT)
     name = forms.CharField(max_length=100, help_text="For example: Night.")
@@ -103,9 +112,12 @@ def _offer(form: forms.Form, field: str, queryset: Any) -> None:
 
 
 def roster(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "training/roster.html", {"roster": queries.roster_for(signed_in(request))}
-    )
+    user = signed_in(request)
+    context = {
+        "roster": queries.roster_for(user),
+        "target": queries.coverage_target_of(user.agency),
+    }
+    return render(request, "training/roster.html", context)
 
 
 def _bound(request: HttpRequest) -> Any:
@@ -143,6 +155,21 @@ def precinct_new(request: HttpRequest) -> HttpResponse:
         title="Add a precinct",
         create=lambda **data: actions.precinct_create(by=user, agency=user.agency, **data),
         done=lambda precinct: f"Precinct {precinct} added.",
+    )
+
+
+def coverage_target(request: HttpRequest) -> HttpResponse:
+    """The agency's CIT target: the share of patrol officers it aims to have certified."""
+    user = signed_in(request)
+    current = queries.coverage_target_of(user.agency)
+    return _add_page(
+        request,
+        TargetForm(
+            _bound(request), initial={"low_percent": current.low, "high_percent": current.high}
+        ),
+        title="Set the CIT target",
+        create=lambda **data: actions.coverage_target_set(by=user, agency=user.agency, **data),
+        done=lambda target: f"The CIT target is now {target}.",
     )
 
 
