@@ -159,9 +159,16 @@ def build_county(
         progress("CIT certifications")
         plans = _certify(county, seed, history_starts=history_starts, until=until)
         progress("patrol rosters")
+        today = _local_date(county.agencies["rpd"], until)
         county.rosters = rosters.load(
             county.agencies,
             county.officers,
+            certified={
+                officer
+                for plan in plans.values()
+                for officer, held in plan.items()
+                if certifications.certified_on(held, today)
+            },
             seed=seed,
             starts_on=_local_date(county.agencies["rpd"], history_starts),
         )
