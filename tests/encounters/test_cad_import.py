@@ -568,7 +568,7 @@ def test_the_generic_mapping_reports_its_problems(db: None) -> None:
     ("args", "message"),
     [
         (["nowhere.csv", "--agency", "SPD"], "nowhere.csv: no such file"),
-        ([str(SAMPLE), "--agency", "NOPD"], "no agency 'NOPD'; known: SPD"),
+        ([str(SAMPLE), "--agency", "NOPD"], "--agency: no agency is called 'NOPD'; known: SPD"),
         ([str(SAMPLE), "--agency", "SPD", "--mapping", "spokane"], "no mapping 'spokane'"),
     ],
 )

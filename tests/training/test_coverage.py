@@ -26,6 +26,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crossroads.core.commands import agency_named
 from crossroads.core.models import Agency, AuditEvent, User
 from crossroads.training import actions
 from crossroads.training.models import CoverageTarget
@@ -317,3 +318,11 @@ def test_the_cli_refuses_bad_input_naming_the_option(
     with pytest.raises(CommandError, match=message) as refused:
         _cli(*args)
     assert refused.value.returncode == 2
+
+
+def test_the_cli_takes_the_agency_as_its_short_name_or_its_slug() -> None:
+    agency = make_agency(short_name="Riverton PD")
+    out = io.StringIO()
+    call_command("training", "coverage", "--agency", "riverton-pd", stdout=out)
+    assert out.getvalue().startswith("Riverton PD: ")
+    assert agency_named("Riverton PD") == agency

@@ -303,7 +303,10 @@ def test_an_agencys_own_course_certifies_too(roster: Roster, tmp_path: Path) -> 
     ("args", "message"),
     [
         (["roster", "missing.csv", "--agency", "APD"], "missing.csv: no such file"),
-        (["roster", "{file}", "--agency", "NOPE"], "--agency: no agency 'NOPE'; known: APD"),
+        (
+            ["roster", "{file}", "--agency", "NOPE"],
+            "--agency: no agency is called 'NOPE'; known: APD",
+        ),
     ],
 )
 def test_bad_arguments_exit_2_naming_the_problem(

@@ -23,6 +23,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
+from crossroads.core.commands import agency_named
 from crossroads.core.csv_files import ENCODING, HeaderError, Problem, UnreadableFile, csv_rows
 from crossroads.core.models import Agency, ImportBatch
 from crossroads.core.progress import ProgressBar, Unended, add_progress_option, wants_progress
@@ -76,7 +77,7 @@ class CallsImporter:
         if not path.is_file():
             raise CommandError(f"{path}: no such file", returncode=2)
         mapping = _mapping(options["mapping"])
-        agency = _agency(options["agency"])
+        agency = agency_named(options["agency"])
         _check_responses(mapping, agency)
         sha256, lines = _fingerprint(path)
         show = wants_progress(options, stderr)
@@ -272,16 +273,6 @@ def _mapping(name: str) -> CallMapping:
         return shipped_mapping(name)
     except (LookupError, MappingError) as error:
         raise CommandError(str(error), returncode=2) from None
-
-
-def _agency(short_name: str) -> Agency:
-    agency = Agency.objects.filter(short_name=short_name).first()
-    if agency is None:
-        known = ", ".join(
-            Agency.objects.order_by("short_name").values_list("short_name", flat=True)
-        )
-        raise CommandError(f"no agency {short_name!r}; known: {known or 'none'}", returncode=2)
-    return agency
 
 
 def _check_responses(mapping: CallMapping, agency: Agency) -> None:

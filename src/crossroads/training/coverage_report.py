@@ -14,6 +14,7 @@ from typing import Any
 
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 
+from crossroads.core.commands import agency_named
 from crossroads.core.models import Agency
 from crossroads.training import queries
 from crossroads.training.coverage import DEFAULT_DAYS, MAX_DAYS, PeriodError, Report, period_from
@@ -36,9 +37,7 @@ def add_arguments(parser: CommandParser) -> None:
 
 
 def run(options: dict[str, Any], *, stdout: OutputWrapper, stderr: OutputWrapper) -> None:
-    agency = Agency.objects.filter(short_name=options["agency"]).first()
-    if agency is None:
-        raise CommandError(f"--agency: no agency is called {options['agency']!r}", returncode=2)
+    agency = agency_named(options["agency"])
     today = queries.agency_today(agency)
     try:
         period = period_from(options["first"], options["last"], today=today)

@@ -27,6 +27,7 @@ from django.core.management.base import CommandError, CommandParser, OutputWrapp
 from django.db import transaction
 from django.utils import timezone
 
+from crossroads.core.commands import agency_named
 from crossroads.core.csv_files import ENCODING, HeaderError, Problem
 from crossroads.core.models import Agency, User
 from crossroads.training import actions
@@ -76,7 +77,7 @@ class _CsvImporter(ABC, Generic[Row]):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"{path}: no such file", returncode=2)
-        agency = _agency(options["agency"])
+        agency = agency_named(options["agency"])
         parsed = self._parsed(path, stderr)
         with timezone.override(ZoneInfo(agency.time_zone)):  # "in the future" is the agency's
             outcome = self._imported(agency, parsed)
@@ -257,18 +258,6 @@ class CertificationsImporter(_CsvImporter[CertificationRow]):
                 source=Certification.Source.IMPORT,
             ),
         )
-
-
-def _agency(short_name: str) -> Agency:
-    agency = Agency.objects.filter(short_name=short_name).first()
-    if agency is None:
-        known = ", ".join(
-            Agency.objects.order_by("short_name").values_list("short_name", flat=True)
-        )
-        raise CommandError(
-            f"--agency: no agency {short_name!r}; known: {known or 'none'}", returncode=2
-        )
-    return agency
 
 
 def _officers(agency: Agency, rows: Iterable[AssignmentRow | CertificationRow]) -> dict[str, User]:

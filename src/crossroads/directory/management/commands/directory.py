@@ -26,7 +26,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from pydantic import TypeAdapter
 
-from crossroads.core.models import Agency
+from crossroads.core.commands import agency_named
 from crossroads.directory import actions
 from crossroads.directory.models import TaxonomyTerm
 from crossroads.directory.search import QueryError, SearchResults, query_from, search
@@ -177,9 +177,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{opened} verification task{plural} opened ({today})")
 
     def map_term(self, options: dict[str, Any]) -> None:
-        agency = Agency.objects.filter(short_name=options["agency"]).first()
-        if agency is None:
-            raise CommandError(f"--agency: no agency is called {options['agency']!r}", returncode=2)
+        agency = agency_named(options["agency"])
         term = _term(options["term"])
         try:
             mapping = actions.term_mapping_create(

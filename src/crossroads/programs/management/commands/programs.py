@@ -22,7 +22,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from crossroads.core.models import Agency
+from crossroads.core.commands import agency_named
 from crossroads.programs import actions
 from crossroads.programs.models import Program
 from crossroads.programs.types import ADJUSTABLE, program_types
@@ -120,9 +120,7 @@ class Command(BaseCommand):
             )
 
     def create(self, options: dict[str, Any]) -> None:
-        agency = Agency.objects.filter(short_name=options["agency"]).first()
-        if agency is None:
-            raise CommandError(f"--agency: no agency is called {options['agency']!r}", returncode=2)
+        agency = agency_named(options["agency"])
         try:
             program = actions.program_create(
                 by=None,
