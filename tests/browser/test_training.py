@@ -5,6 +5,7 @@ reaches the field reference in one tap from the encounter page."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -77,7 +78,14 @@ def test_on_a_phone_coverage_on_duty_and_the_field_reference(
     officer = make_user(county.agencies["rpd"], "officer")
     field = _signed_in(open_tab, officer, PHONE)
     field.page.goto("/encounters/new/")
-    field.page.get_by_role("link", name="Field reference and crisis numbers").click()
+    reference = field.page.get_by_role("link", name="Field reference and crisis numbers")
+    field.page.context.set_offline(True)  # no signal: the draft cannot be saved, so stay
+    reference.click()
+    expect(field.page.locator("#draft-status")).to_contain_text("Draft not saved")
+    expect(field.page).to_have_url(re.compile(r"/encounters/new/$"))
+    field.page.context.set_offline(False)
+    field.console_errors.clear()  # the browser and htmx log the failed request: expected here
+    reference.click()
     expect(field.page.get_by_role("heading", name="Field reference", level=1)).to_be_visible()
     expect(field.page.get_by_role("heading", name="Signs to recognise")).to_be_visible()
     _no_horizontal_scroll(field.page, PHONE["width"])

@@ -76,10 +76,6 @@ class Rate:
     estimate: float | None
     interval: Interval | None
 
-    @property
-    def estimable(self) -> bool:
-        return self.estimate is not None
-
 
 def rate(events: int, n: int) -> Rate:
     if n < MIN_ENCOUNTERS:

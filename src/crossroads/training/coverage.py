@@ -81,6 +81,11 @@ def period_from(first: str | None, last: str | None, *, today: date) -> Period:
 # --- What comes in ------------------------------------------------------------------------------
 
 
+def works_on(pattern: str, pattern_start: date, day: date) -> bool:
+    """Whether a rotation of on (1) and off (0) days, repeating from `pattern_start`, is on."""
+    return pattern[(day - pattern_start).days % len(pattern)] == "1"
+
+
 @dataclass(frozen=True, slots=True)
 class Rota:
     """A squad: the shift it works in its precinct, on a rotation of on (1) and off (0) days
@@ -98,7 +103,7 @@ class Rota:
             raise ValueError(f"{self.name}: a rotation is written in 1 (on) and 0 (off) days")
 
     def works_on(self, day: date) -> bool:
-        return self.pattern[(day - self.pattern_start).days % len(self.pattern)] == "1"
+        return works_on(self.pattern, self.pattern_start, day)
 
     def working_days(self, period: Period) -> list[bool]:
         offset = (period.first - self.pattern_start).days

@@ -12,6 +12,7 @@ from uuid import UUID
 from django.db import models
 
 from crossroads.core.models import Agency, User
+from crossroads.training import coverage
 from crossroads.training.curricula import CIT, CourseSpec
 
 
@@ -297,7 +298,7 @@ class Squad(models.Model):
         return self.name
 
     def works_on(self, day: date) -> bool:
-        return self.pattern[(day - self.pattern_start).days % len(self.pattern)] == "1"
+        return coverage.works_on(self.pattern, self.pattern_start, day)
 
 
 class RosterAssignment(models.Model):

@@ -34,6 +34,22 @@
       : "No connection: the score is worked out again when you submit.");
   });
 
+  // The field-reference link saves the draft, then opens the reference; if the draft was not
+  // saved the officer stays, told why, with everything typed still on the page.
+  document.querySelectorAll("[data-save-then-open]").forEach(function (link) {
+    link.addEventListener("htmx:afterRequest", function (event) {
+      var xhr = event.detail.xhr;
+      if (event.detail.successful) {
+        window.location.href = link.href;
+      } else if (xhr && xhr.status === 400 && xhr.getResponseHeader("X-Crossroads-Fragment")) {
+        draftStatus.innerHTML = xhr.responseText; // our own "Draft not saved: why"
+      } else {
+        draftStatus.textContent = "Draft not saved, so the reference did not open: " +
+          "your entries stay on this page. Try again when you have signal.";
+      }
+    });
+  });
+
   form.querySelectorAll("[data-clear-screen]").forEach(function (button) {
     button.hidden = false;
     button.addEventListener("click", function () {
