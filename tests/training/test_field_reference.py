@@ -12,8 +12,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.html import escape
 
+from crossroads.encounters.actions import encounter_submit
 from crossroads.encounters.field_guide import field_guide
 from crossroads.training.curricula import shipped
 from crossroads.training.reference import dial_uri, field_reference
@@ -192,3 +194,16 @@ def test_an_autosaved_draft_is_offered_again_after_reading_the_reference() -> No
     assert client.get(PAGE).status_code == 200
     back = client.get(NEW_ENCOUNTER).content.decode()
     assert "Unsent draft" in back and "?draft=" in back
+
+
+@pytest.mark.django_db
+def test_a_recorded_encounter_links_to_the_reference_too() -> None:
+    officer = make_user(make_agency(), "officer")
+    encounter = encounter_submit(
+        by=officer,
+        client_key=uuid.uuid4(),
+        occurred_at=timezone.now(),
+        disposition="referred_no_transport",
+    )
+    page = signed_in_client(officer).get(f"/encounters/{encounter.pk}/").content.decode()
+    assert f'href="{PAGE}"' in page
