@@ -30,7 +30,8 @@ from crossroads.people.actions import flag_set, person_create
 from crossroads.programs.actions import goal_add
 from crossroads.programs.models import Case as ProgramCase
 from crossroads.referrals.actions import referral_send, referral_start
-from crossroads.training.actions import attendance_record, session_create
+from crossroads.training.actions import assignment_record, attendance_record, session_create
+from crossroads.training.models import Squad
 from crossroads.triage.rules import CallFacts
 from tests.factories import (
     PNG_BYTES,
@@ -41,6 +42,7 @@ from tests.factories import (
     make_court_order,
     make_partnership,
     make_program,
+    make_roster,
     make_service,
     make_site,
     make_user,
@@ -90,7 +92,7 @@ def _partnership(stage: Stage) -> dict[str, Any]:
     return {"partnership_id": mou.pk}
 
 
-def _call(stage: Stage) -> dict[str, Any]:
+def _call_taken(stage: Stage) -> dict[str, Any]:
     call = call_actions.call_intake(
         by=stage.colleague,
         source="911",
@@ -289,6 +291,21 @@ def _training_check(stage: Stage) -> dict[str, Any]:
     return {**_training_session(stage), "phase": "pre"}
 
 
+def _roster_assignment(stage: Stage) -> dict[str, Any]:
+    """A patrol officer of the actor's agency in one of its squads (the roster made once). A
+    caller who cannot keep a roster is refused before the assignment is looked up, and their
+    agency may have no patrol officers: theirs is a police department's."""
+    agency, today = stage.actor.agency, timezone.localdate()
+    if not stage.actor.can("training.manage"):
+        agency = make_agency(type=agency_for_role("officer"))
+    squad = Squad.objects.filter(agency=agency).first() or next(
+        iter(make_roster(agency, today).squads.values())
+    )
+    officer = make_user(agency, "officer")
+    assignment = assignment_record(by=None, officer=officer, squad=squad, starts_on=today)
+    return {"assignment_id": assignment.pk}
+
+
 CASES: dict[str, Case] = {
     "people:person_timeline": Case(_person, scoped=True),
     "people:flag_set": Case(_person, body={"kind": "dementia", "days": "5"}, scoped=True),
@@ -318,8 +335,8 @@ CASES: dict[str, Case] = {
     "encounters:call_list": Case(),
     "encounters:call_intake": Case(body={}),
     "encounters:triage_preview": Case(body={"behavioural_health": "on"}),
-    "encounters:call_detail": Case(_call, scoped=True),
-    "encounters:call_advance": Case(_call, body={}, scoped=True),
+    "encounters:call_detail": Case(_call_taken, scoped=True),
+    "encounters:call_advance": Case(_call_taken, body={}, scoped=True),
     "encounters:encounter_new": Case(body={}),
     "encounters:encounter_draft_save": Case(body={"client_key": str(uuid.uuid4())}),
     "encounters:encounter_draft_discard": Case(_own_draft, scoped=True),
@@ -354,10 +371,10 @@ CASES: dict[str, Case] = {
     "directory:search": Case(),
     "directory:service_detail": Case(lambda stage: {"service_id": make_service().pk}),
     "api-v1:call_list": Case(body={}),
-    "api-v1:call_get": Case(_call, scoped=True),
+    "api-v1:call_get": Case(_call_taken, scoped=True),
     "api-v1:triage_recommend": Case(body={"behavioural_health": True}),
     "api-v1:call_advance": Case(
-        _call, body={"to": "dispatched", "expected_version": 1}, scoped=True
+        _call_taken, body={"to": "dispatched", "expected_version": 1}, scoped=True
     ),
     "api-v1:encounter_list": Case(body={}),
     "api-v1:encounter_get": Case(_encounter, scoped=True),
@@ -467,6 +484,7 @@ CASES: dict[str, Case] = {
     "training:shift_new": Case(body={}),
     "training:squad_new": Case(body={}),
     "training:assignment_new": Case(body={}),
+    "training:assignment_end": Case(_roster_assignment, body={}, scoped=True),
     "training:on_duty": Case(answers=200),
     "api-v1:training_on_duty": Case(answers=200),
     # CIT coverage of the caller's own agency: no object named, so nothing to scope.

@@ -120,6 +120,12 @@ def test_the_course_pages_in_fixed_queries(django_assert_max_num_queries: Any) -
     assert "Use the C-SSRS screener and act on a positive result." in detail
     assert "Knowledge-check improvement" not in detail  # only for those who run training
     assert client.get(reverse("training:course_detail", args=["nope"])).status_code == 404
+    assert "A refresher" not in detail
+    refresher = client.get(reverse("training:course_detail", args=["cit_refresher"]))
+    assert (
+        "A refresher: it renews the certification of those who hold it, or whose last one "
+        "lapsed at most 12 months before; others need the full course"
+    ) in refresher.content.decode()
 
 
 def test_another_agencys_course_answers_404() -> None:

@@ -6,10 +6,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from crossroads.training import actions
-from crossroads.training.curricula import CourseSpec, shipped
+from crossroads.training.curricula import RENEWAL_GRACE_MONTHS, CourseSpec, shipped
 from tests.factories import make_agency, make_roster, make_user
 
 
@@ -27,6 +30,51 @@ def test_a_course_whose_modules_do_not_add_up_is_refused() -> None:
     course["hours"] = 3
     with pytest.raises(ValueError, match="add up to 2 hours, not 3"):
         CourseSpec.model_validate(course)
+
+
+def test_a_certification_expires_after_the_courses_validity_in_calendar_months() -> None:
+    cit = shipped().by_code()["cit"]
+    assert cit.expires_on(date(2026, 3, 9)) == date(2029, 3, 9)
+    assert cit.expires_on(date(2024, 2, 29)) == date(2027, 2, 28)  # no 29 February in 2027
+    assert shipped().by_code()["naloxone"].expires_on(date(2026, 1, 31)) == date(2028, 1, 31)
+
+
+def test_a_course_granting_another_courses_certification_is_a_refresher() -> None:
+    courses = shipped().by_code()
+    assert [code for code, course in courses.items() if course.is_refresher] == ["cit_refresher"]
+    full = courses["cit"]
+    assert full.why_not_renewed(None, date(2026, 3, 9)) is None  # a full course needs nothing
+
+
+@given(
+    ends_on=st.dates(date(2020, 1, 1), date(2035, 12, 31)),
+    latest_days_before=st.none() | st.integers(-2000, 2000),
+)
+def test_a_refresher_renews_what_is_held_or_lapsed_within_the_grace(
+    ends_on: date, latest_days_before: int | None
+) -> None:
+    refresher = shipped().by_code()["cit_refresher"]
+    latest = None if latest_days_before is None else ends_on - timedelta(days=latest_days_before)
+    why = refresher.why_not_renewed(latest, ends_on)
+    renewable = latest is not None and latest >= ends_on - relativedelta(
+        months=RENEWAL_GRACE_MONTHS
+    )
+    assert (why is None) == renewable
+    if why is not None:
+        assert why.startswith("needs the full course: ")
+
+
+def test_a_refresher_says_why_it_does_not_certify() -> None:
+    refresher = shipped().by_code()["cit_refresher"]
+    ends_on = date(2026, 3, 9)
+    assert refresher.why_not_renewed(None, ends_on) == (
+        "needs the full course: no cit certification to renew"
+    )
+    assert refresher.why_not_renewed(date(2025, 3, 9), ends_on) is None  # lapsed 12 months before
+    assert refresher.why_not_renewed(date(2025, 3, 8), ends_on) == (
+        "needs the full course: the cit certification lapsed on 8 March 2025, more than 12 "
+        "months before"
+    )
 
 
 @pytest.mark.django_db

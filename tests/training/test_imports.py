@@ -158,7 +158,7 @@ def test_a_roster_imports_through_the_actions_and_a_second_import_adds_nothing(
     path = write(tmp_path, "roster.csv", ROSTER)
     printed = crossroads_import("roster", str(path), "--agency", "APD")
     assert printed == (
-        "roster.csv (agency APD): 4 rows read, 4 assignments written, 0 already there.\n"
+        "roster.csv (agency APD): 4 rows read, 4 assignments written, 0 ended, 0 already there.\n"
     )
     jdoe = RosterAssignment.objects.get(officer__username="jdoe")
     assert (jdoe.squad.name, jdoe.starts_on, jdoe.ends_on) == (
@@ -175,6 +175,7 @@ def test_a_roster_imports_through_the_actions_and_a_second_import_adds_nothing(
         "agency": "APD",
         "read": 4,
         "written": 0,
+        "ended": 0,
         "skipped": 4,
         "problems": [],
     }
@@ -224,6 +225,104 @@ def test_an_officer_of_another_agency_is_unknown_here(roster: Roster, tmp_path: 
     problems, _ = refused("roster", str(path), "--agency", "APD")
     assert "roster.csv:2:officer: no officer 'elsewhere' in APD." in problems
     assert not RosterAssignment.objects.exists()
+
+
+# jdoe moves from North Day to South Night on 1 May; asmith stays a month longer on nights.
+TRANSFER = (
+    "officer,squad,starts_on,ends_on\n"
+    "jdoe,North Precinct Day,2026-03-01,2026-04-30\n"
+    "jdoe,South Precinct Night,2026-05-01,\n"
+    "asmith,North Precinct Night,2026-03-01,2026-07-31\n"
+)
+
+
+def _held(username: str) -> list[tuple[str, date, date | None]]:
+    return [
+        (a.squad.name, a.starts_on, a.ends_on)
+        for a in RosterAssignment.objects.filter(officer__username=username).order_by("starts_on")
+    ]
+
+
+def test_a_file_ends_one_assignment_and_starts_the_next_in_file_order(
+    roster: Roster, tmp_path: Path
+) -> None:
+    crossroads_import("roster", str(write(tmp_path, "roster.csv", ROSTER)), "--agency", "APD")
+    path = write(tmp_path, "transfer.csv", TRANSFER)
+    printed = crossroads_import("roster", str(path), "--agency", "APD")
+    assert printed == (
+        "transfer.csv (agency APD): 3 rows read, 1 assignments written, 2 ended, 0 already there.\n"
+    )
+    assert _held("jdoe") == [
+        ("North Precinct Day", date(2026, 3, 1), date(2026, 4, 30)),
+        ("South Precinct Night", date(2026, 5, 1), None),
+    ]
+    assert _held("asmith") == [("North Precinct Night", date(2026, 3, 1), date(2026, 7, 31))]
+    ends = AuditEvent.objects.filter(verb="assignment.end").order_by("seq")
+    assert [(e.actor, e.detail["previous_ends_on"]) for e in ends] == [
+        (None, None),
+        (None, "2026-06-30"),
+    ]
+    again = json.loads(crossroads_import("roster", str(path), "--agency", "APD", "--json"))
+    assert (again["written"], again["ended"], again["skipped"]) == (0, 0, 3)
+    assert AuditEvent.objects.filter(verb__startswith="assignment.").count() == 4 + 1 + 2
+
+
+def test_the_next_assignment_before_the_end_of_the_last_is_an_overlap(
+    roster: Roster, tmp_path: Path
+) -> None:
+    """Rows are applied in file order: starting South Night before North Day is ended is
+    refused, and the whole file with it."""
+    crossroads_import("roster", str(write(tmp_path, "roster.csv", ROSTER)), "--agency", "APD")
+    header, end, start, _ = TRANSFER.split("\n", 3)
+    path = write(tmp_path, "transfer.csv", f"{header}\n{start}\n{end}\n")
+    problems, _ = refused("roster", str(path), "--agency", "APD")
+    name = User.objects.get(username="jdoe").display_name
+    assert problems.splitlines()[0] == (
+        f"transfer.csv:2:starts_on: {name} is already in North Precinct Day from 2026-03-01."
+    )
+    assert _held("jdoe") == [("North Precinct Day", date(2026, 3, 1), None)]
+    assert not AuditEvent.objects.filter(verb="assignment.end").exists()
+
+
+def test_an_assignment_named_twice_in_a_file_is_refused(roster: Roster, tmp_path: Path) -> None:
+    """A file says once where each assignment ends, so importing it again changes nothing."""
+    path = write(tmp_path, "roster.csv", TRANSFER + "jdoe,North Precinct Day,2026-03-01,\n")
+    problems, _ = refused("roster", str(path), "--agency", "APD")
+    assert problems.splitlines() == [
+        "roster.csv:5:starts_on: names the assignment of line 2 again (same officer, squad and "
+        "starts_on): give each assignment one row.",
+        "roster.csv: 1 problem(s); nothing was imported.",
+    ]
+    assert not RosterAssignment.objects.exists()
+
+
+def test_an_end_that_cannot_be_set_is_named_by_line_and_nothing_is_written(
+    roster: Roster, tmp_path: Path
+) -> None:
+    crossroads_import("roster", str(write(tmp_path, "roster.csv", ROSTER)), "--agency", "APD")
+    crossroads_import("roster", str(write(tmp_path, "transfer.csv", TRANSFER)), "--agency", "APD")
+    make_user(roster.agency, "cit_coordinator", username="coord")
+    path = write(
+        tmp_path,
+        "bad.csv",
+        "officer,squad,starts_on,ends_on\n"
+        "jdoe,North Precinct Day,2026-03-01,\n"  # the end it has is not removed
+        "asmith,North Precinct Night,2026-03-01,2026-08-31\n"  # a month longer: fine
+        "bjones,South Precinct Evening,2026-01-01,2026-03-15\n"  # into South Day's days
+        "coord,North Precinct Day,2026-03-01,\n",  # a CIT coordinator who does not patrol
+    )
+    problems, _ = refused("roster", str(path), "--agency", "APD")
+    bjones, coord = (User.objects.get(username=n).display_name for n in ("bjones", "coord"))
+    assert problems.splitlines() == [
+        "bad.csv:2:ends_on: is blank, but this assignment already ends on 2026-04-30: an end is "
+        "not removed; start a new assignment the day the officer comes back.",
+        f"bad.csv:4:ends_on: {bjones} is already in South Precinct Day from 2026-03-01.",
+        f"bad.csv:5:officer: {coord} is not a patrol officer (the officer role): squads hold "
+        "patrol officers only.",
+        "bad.csv: 3 problem(s); nothing was imported.",
+    ]
+    assert _held("asmith") == [("North Precinct Night", date(2026, 3, 1), date(2026, 7, 31))]
+    assert AuditEvent.objects.filter(verb="assignment.end").count() == 2
 
 
 CERTIFICATIONS = (

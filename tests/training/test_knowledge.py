@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from crossroads.training import knowledge
 from crossroads.training.curricula import shipped
 from crossroads.training.knowledge import (
+    CHECK_AFTER_DAYS,
     MIN_COHORT,
     POST,
     PRE,
@@ -152,12 +153,15 @@ FIRST, LAST = date(2026, 3, 2), date(2026, 3, 6)
     ("phase", "status", "today", "taken", "reason"),
     [
         (PRE, "scheduled", date(2026, 3, 1), set(), None),
-        (PRE, "scheduled", date(2026, 3, 4), {PRE}, "already took the check before"),
-        (PRE, "scheduled", date(2026, 3, 4), {POST}, "already took the check after"),
+        (PRE, "scheduled", FIRST, set(), None),  # its first day, before the teaching
+        (PRE, "scheduled", date(2026, 3, 3), set(), "was open until its first day, 2 March 2026"),
+        (PRE, "scheduled", date(2026, 3, 1), {PRE}, "already took the check before"),
+        (PRE, "scheduled", date(2026, 3, 1), {POST}, "already took the check after"),
         (PRE, "completed", date(2026, 3, 7), set(), "closed when the session was completed"),
         (PRE, "cancelled", date(2026, 3, 1), set(), "cancelled"),
-        (POST, "scheduled", date(2026, 3, 1), set(), "opens on its first day, 2 March 2026"),
-        (POST, "scheduled", FIRST, {PRE}, None),
+        (POST, "scheduled", date(2026, 3, 1), set(), "opens on its last day, 6 March 2026"),
+        (POST, "scheduled", date(2026, 3, 5), {PRE}, "opens on its last day, 6 March 2026"),
+        (POST, "scheduled", LAST, {PRE}, None),
         (POST, "completed", date(2026, 4, 5), set(), None),
         (POST, "completed", date(2026, 4, 6), set(), "closed 30 days after it ended"),
         ("during", "scheduled", FIRST, set(), "is not a check"),
@@ -170,3 +174,28 @@ def test_when_a_check_is_open(
         phase, status=status, starts_on=FIRST, ends_on=LAST, today=today, taken=taken
     )
     assert (closed is None) if reason is None else (reason in (closed or ""))
+
+
+@given(
+    starts_on=st.dates(date(2025, 1, 1), date(2027, 12, 31)),
+    days=st.integers(0, 9),
+    offset=st.integers(-40, 80),
+)
+def test_the_check_before_precedes_the_teaching_and_the_one_after_follows_it(
+    starts_on: date, days: int, offset: int
+) -> None:
+    """On any day, the check before is open only until the first day, the one after only from
+    the last day: both on one day only when the session lasts that one day."""
+    ends_on = starts_on + timedelta(days=days)
+    today = starts_on + timedelta(days=offset)
+
+    def is_open(phase: str) -> bool:
+        closed = why_closed(
+            phase, status="scheduled", starts_on=starts_on, ends_on=ends_on, today=today, taken=()
+        )
+        return closed is None
+
+    pre_open, post_open = is_open(PRE), is_open(POST)
+    assert pre_open == (today <= starts_on)
+    assert post_open == (ends_on <= today <= ends_on + timedelta(days=CHECK_AFTER_DAYS))
+    assert not (pre_open and post_open) or starts_on == ends_on == today

@@ -12,8 +12,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crossroads.core import actions as core_actions
 from crossroads.core.models import Agency, AuditEvent, DataCategory, User
 from crossroads.training import actions, queries
+from crossroads.training.coverage import Period
 from crossroads.training.duty import rotation_label, running_watch
 from tests.factories import (
     Roster,
@@ -243,3 +245,41 @@ def test_the_page_reads_in_the_same_queries_however_many_are_on_duty(
         page = client.get(reverse("training:on_duty"))
     assert page.content.decode().count("Night shift until 07:00") == 9
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+@pytest.mark.django_db
+def test_a_night_is_judged_by_the_day_it_started_on_duty_as_in_coverage() -> None:
+    """A certification valid until 4 March (D) covers the night of D, 23:00-07:00: at 02:00 on
+    5 March the officer on that night is on duty as CIT-certified, and coverage counts the
+    night of D as covered."""
+    day = date(2026, 3, 4)
+    roster = make_roster(make_agency(), START)
+    officer = make_user(roster.agency, "officer")
+    squad = roster.squads[("north", "night")]
+    actions.assignment_record(by=None, officer=officer, squad=squad, starts_on=START)
+    make_certification(officer, date(2023, 3, 4), day)
+    on = queries.officers_on_duty([roster.agency.pk], at(day + timedelta(days=1), 2))
+    assert [(o.officer, o.watch.day, o.certified) for o in on] == [(officer, day, True)]
+    report = queries.coverage_report(roster.agency, Period(day, day), day)
+    night = next(s for s in report.coverage.slots() if s.shift == "Night" and s.day == day)
+    assert (night.precinct, night.on_duty, night.certified) == ("North Precinct", 1, 1)
+    dispatcher = make_user(roster.agency, "dispatcher")
+    with time_machine.travel(at(day + timedelta(days=1), 2), tick=False):
+        page = signed_in_client(dispatcher).get(reverse("training:on_duty")).content.decode()
+    assert officer.display_name in page and "Night shift until 07:00" in page
+
+
+@pytest.mark.django_db
+def test_only_patrol_officers_are_on_duty() -> None:
+    """Squads hold patrol officers; one whose officer role is taken away, or whose account is
+    closed, is no longer on duty (coverage no longer counts them either)."""
+    roster = make_roster(make_agency(), START)
+    staying = _officer_in(roster, "north", "night", certified=True)
+    moved = _officer_in(roster, "north", "night", certified=True)
+    closed = _officer_in(roster, "north", "night", certified=True)
+    core_actions.user_set_roles(
+        user=moved, roles=["cit_coordinator"], by=None, expected_version=moved.version
+    )
+    core_actions.user_deactivate(user=closed, by=None)
+    on = queries.officers_on_duty([roster.agency.pk], NIGHT)
+    assert [o.officer for o in on] == [staying]

@@ -8,10 +8,12 @@ from typing import Any
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from crossroads.core import actions as core_actions
 from crossroads.core.models import AuditEvent, User
 from crossroads.training import actions, queries
 from crossroads.training.models import CoverageTarget, Precinct, RosterAssignment, Shift, Squad
@@ -230,3 +232,153 @@ def test_the_coverage_target_is_set_on_its_page_and_refused_when_inverted() -> N
     target = CoverageTarget.objects.get()
     assert (target.low_percent, target.high_percent) == (25, 30)
     assert AuditEvent.objects.filter(verb="coverage_target.set").count() == 2
+
+
+# --- Ending an assignment, and who may be in a squad ---------------------------------------------
+
+
+def _get(user: User, route: str, **kwargs: Any) -> Any:
+    with time_machine.travel(NOON, tick=False):
+        return signed_in_client(user).get(reverse(route, kwargs=kwargs))
+
+
+def _end(user: User, assignment: RosterAssignment, ends_on: str) -> Any:
+    with time_machine.travel(NOON, tick=False):
+        return signed_in_client(user).post(
+            reverse("training:assignment_end", args=[assignment.pk]), {"ends_on": ends_on}
+        )
+
+
+@pytest.fixture
+def placed(coordinator: User) -> RosterAssignment:
+    """An officer in the north day squad from 1 January, until further notice."""
+    roster = make_roster(coordinator.agency, date(2026, 3, 1))
+    return actions.assignment_record(
+        by=None,
+        officer=make_user(coordinator.agency, "officer"),
+        squad=roster.squads[("north", "day")],
+        starts_on=date(2026, 1, 1),
+    )
+
+
+def test_an_assignment_is_ended_from_its_page_linked_from_the_roster(
+    coordinator: User, placed: RosterAssignment
+) -> None:
+    end_page = reverse("training:assignment_end", args=[placed.pk])
+    assert end_page in _get(coordinator, "training:roster").content.decode()
+    page = _get(coordinator, "training:assignment_end", assignment_id=placed.pk)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert f"{placed.officer.display_name} in North Precinct Day from 1 January 2026." in text
+    assert 'value="2026-03-03"' in text  # today, the agency's date, to start from
+    done = _end(coordinator, placed, "2026-03-10")
+    assert done.status_code == 302 and done["Location"] == reverse("training:roster")
+    placed.refresh_from_db()
+    assert placed.ends_on == date(2026, 3, 10)
+    assert "until 10 Mar 2026" in _get(coordinator, "training:roster").content.decode()
+    event = AuditEvent.objects.get(verb="assignment.end")
+    assert event.actor == coordinator
+    assert event.detail["ends_on"] == "2026-03-10" and event.detail["previous_ends_on"] is None
+    ended_today = _end(coordinator, placed, "2026-03-03")  # moved earlier: off the roster now
+    assert ended_today.status_code == 302
+    assert placed.officer.display_name in _get(coordinator, "training:roster").content.decode()
+    _end(coordinator, placed, "2026-03-02")
+    assert placed.officer.display_name not in _get(coordinator, "training:roster").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("ends_on", "reason"),
+    [
+        ("2025-12-31", "must be on or after the first day (2026-01-01)"),
+        ("", "This field is required"),
+        ("31/12/2026", "Enter a valid date"),
+    ],
+)
+def test_the_end_page_names_a_bad_last_day_and_changes_nothing(
+    coordinator: User, placed: RosterAssignment, ends_on: str, reason: str
+) -> None:
+    refused = _end(coordinator, placed, ends_on)
+    assert refused.status_code == 422
+    assert reason in refused.context["form"].errors["ends_on"][0]
+    assert 'id="id_ends_on_error"' in refused.content.decode()
+    placed.refresh_from_db()
+    assert placed.ends_on is None
+    assert not AuditEvent.objects.filter(verb="assignment.end").exists()
+
+
+def test_an_end_moves_earlier_freely_and_later_only_while_no_other_squad_is_held(
+    coordinator: User, placed: RosterAssignment
+) -> None:
+    officer = placed.officer
+    actions.assignment_end(by=coordinator, assignment=placed, ends_on=date(2026, 3, 31))
+    south = Squad.objects.get(name="South Precinct Day")
+    actions.assignment_record(by=None, officer=officer, squad=south, starts_on=date(2026, 4, 15))
+    later = actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 4, 14))
+    assert later.ends_on == placed.ends_on == date(2026, 4, 14)
+    with pytest.raises(ValidationError) as overlapping:
+        actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 4, 20))
+    assert overlapping.value.message_dict == {
+        "ends_on": [f"{officer.display_name} is already in South Precinct Day from 2026-04-15."]
+    }
+    with pytest.raises(ValidationError) as same:
+        actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 4, 14))
+    assert "already ends on 2026-04-14" in same.value.message_dict["ends_on"][0]
+    earlier = actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 2, 1))
+    assert earlier.ends_on == date(2026, 2, 1)
+    moves = AuditEvent.objects.filter(verb="assignment.end").order_by("seq")
+    assert [(e.detail["previous_ends_on"], e.detail["ends_on"]) for e in moves] == [
+        (None, "2026-03-31"),
+        ("2026-03-31", "2026-04-14"),
+        ("2026-04-14", "2026-02-01"),
+    ]
+
+
+def test_a_deactivated_officers_assignment_may_end_but_not_run_longer(
+    coordinator: User, placed: RosterAssignment
+) -> None:
+    actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 3, 31))
+    core_actions.user_deactivate(user=placed.officer, by=None)
+    actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 3, 15))
+    with pytest.raises(ValidationError) as refused:
+        actions.assignment_end(by=None, assignment=placed, ends_on=date(2026, 3, 20))
+    assert refused.value.message_dict == {"officer": ["this account is deactivated."]}
+    placed.refresh_from_db()
+    assert placed.ends_on == date(2026, 3, 15)
+
+
+def test_another_agencys_assignment_answers_404_and_an_officer_may_not_end_one(
+    placed: RosterAssignment,
+) -> None:
+    outsider = make_user(make_agency(), "cit_coordinator")
+    assert _get(outsider, "training:assignment_end", assignment_id=placed.pk).status_code == 404
+    assert _end(outsider, placed, "2026-03-10").status_code == 404
+    with pytest.raises(ValidationError) as refused:
+        actions.assignment_end(by=outsider, assignment=placed, ends_on=date(2026, 3, 10))
+    assert "another agency" in refused.value.message_dict["assignment"][0]
+    assert _end(placed.officer, placed, "2026-03-10").status_code == 403
+    placed.refresh_from_db()
+    assert placed.ends_on is None
+
+
+def test_squads_hold_patrol_officers_only(coordinator: User) -> None:
+    """A CIT coordinator who does not patrol is not offered, and the action refuses them; one
+    who also holds the officer role (as the demo's) is in a squad like any officer."""
+    roster = make_roster(coordinator.agency, date(2026, 3, 1))
+    squad = roster.squads[("north", "day")]
+    patrolling = make_user(coordinator.agency, "cit_coordinator", "officer")
+    officers = queries.roster_choices(coordinator).officers
+    assert patrolling in officers and coordinator not in officers
+    with pytest.raises(ValidationError) as refused:
+        actions.assignment_record(by=None, officer=coordinator, squad=squad, starts_on=TODAY)
+    assert refused.value.message_dict == {
+        "officer": [
+            f"{coordinator.display_name} is not a patrol officer (the officer role): squads "
+            "hold patrol officers only."
+        ]
+    }
+    data = {"officer": coordinator.pk, "squad": squad.pk, "starts_on": "2026-03-03"}
+    page = _post(coordinator, "training:assignment_new", data)
+    assert page.status_code == 422 and list(page.context["form"].errors) == ["officer"]
+    done = _post(coordinator, "training:assignment_new", {**data, "officer": patrolling.pk})
+    assert done.status_code == 302
+    assert list(RosterAssignment.objects.values_list("officer", flat=True)) == [patrolling.pk]

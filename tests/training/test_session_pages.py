@@ -12,7 +12,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from crossroads.core.models import Agency, User
+from crossroads.core.models import Agency, AuditEvent, User
 from crossroads.training import actions
 from crossroads.training.knowledge import load_bank
 from crossroads.training.models import Attendance, Certification, KnowledgeCheck, TrainingSession
@@ -185,6 +185,38 @@ def test_a_session_that_has_not_ended_offers_no_completion_and_can_be_cancelled(
     assert TrainingSession.objects.get().status == "cancelled"
 
 
+def test_a_refresher_page_says_who_it_cannot_certify_and_why(
+    agency: Agency, client: Client
+) -> None:
+    renewing, new = make_user(agency, "officer"), make_user(agency, "officer")
+    make_certification(renewing, date(2023, 4, 1), date(2026, 4, 1))
+    session = make_training_session(
+        agency, TODAY, course="cit_refresher", roll=[renewing, new], full_hours=True
+    )
+    detail = reverse("training:session_detail", args=[session.pk])
+    page = client.get(detail).content.decode()
+    assert "Completing it certifies 1 officer" in page and "until 10 Mar 2029" in page
+    why = "needs the full course: no cit certification to renew"
+    assert f"{new.display_name}: completes the course, {why}" in page
+    assert f"every module covered; {why}" in page  # on the roll, too
+    client.post(
+        reverse("training:session_complete", args=[session.pk]), {"version": session.version}
+    )
+    page = client.get(detail).content.decode()
+    assert "certified until 10 Mar 2029" in page and f"completed, not certified: {why}" in page
+
+
+def test_reading_a_session_is_audited(agency: Agency, coordinator: User, client: Client) -> None:
+    session = make_training_session(agency, TODAY, roll=[make_user(agency, "officer")])
+    for route in ("session_detail", "session_report"):
+        assert client.get(reverse(f"training:{route}", args=[session.pk])).status_code == 200
+    reads = AuditEvent.objects.filter(verb="trainingsession.read").order_by("seq")
+    assert [(event.actor, event.object_id) for event in reads] == [
+        (coordinator, str(session.pk)),
+        (coordinator, str(session.pk)),
+    ]
+
+
 def test_another_agencys_session_answers_404(client: Client) -> None:
     elsewhere = make_training_session(make_agency(), TODAY)
     for route in ("session_detail", "session_report"):
@@ -221,10 +253,14 @@ def test_an_officer_takes_the_check_on_the_phone_and_sees_the_score(agency: Agen
 
 
 def _cohort_session(agency: Agency, size: int) -> TrainingSession:
+    """A session of yesterday and today: each officer took the check before it yesterday, and
+    the check after it today."""
     officers = [make_user(agency, "officer") for _ in range(size)]
     session = make_training_session(agency, TODAY - timedelta(days=1), TODAY, roll=officers)
+    with time_machine.travel(NOW - timedelta(days=1), tick=False):
+        for officer in officers:
+            actions.check_submit(by=officer, session=session, phase="pre", answers=_wrong(4))
     for n, officer in enumerate(officers):
-        actions.check_submit(by=officer, session=session, phase="pre", answers=_wrong(4))
         actions.check_submit(by=officer, session=session, phase="post", answers=_wrong(n % 3))
     return session
 

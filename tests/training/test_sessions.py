@@ -219,11 +219,17 @@ def test_answers_that_cannot_be_scored_are_refused_by_item() -> None:
 def test_checks_are_refused_off_the_roll_out_of_time_and_on_a_course_without_one() -> None:
     agency = make_agency()
     officer, colleague = make_user(agency, "officer"), make_user(agency, "officer")
-    upcoming = make_training_session(agency, date(2026, 3, 20), roll=[officer])
+    upcoming = make_training_session(agency, date(2026, 3, 20), date(2026, 3, 22), roll=[officer])
     with pytest.raises(ValidationError, match="not on this session's roll"):
         actions.check_submit(by=colleague, session=upcoming, phase="pre", answers=NALOXONE_RIGHT)
-    with pytest.raises(ValidationError, match="opens on its first day, 20 March 2026"):
+    with pytest.raises(ValidationError, match="opens on its last day, 22 March 2026"):
         actions.check_submit(by=officer, session=upcoming, phase="post", answers=NALOXONE_RIGHT)
+    # Under way since yesterday: too late for the check before, too early for the one after.
+    running = make_training_session(agency, date(2026, 3, 9), date(2026, 3, 11), roll=[officer])
+    with pytest.raises(ValidationError, match="was open until its first day, 9 March 2026"):
+        actions.check_submit(by=officer, session=running, phase="pre", answers=NALOXONE_RIGHT)
+    with pytest.raises(ValidationError, match="opens on its last day, 11 March 2026"):
+        actions.check_submit(by=officer, session=running, phase="post", answers=NALOXONE_RIGHT)
     done = make_training_session(agency, date(2026, 3, 9), roll=[officer], full_hours=True)
     actions.session_complete(by=None, session=done, expected_version=done.version)
     with pytest.raises(ValidationError, match="closed when the session was completed"):
@@ -288,21 +294,59 @@ def test_completion_certifies_exactly_those_whose_hours_cover_every_module() -> 
     session.refresh_from_db()
     assert session.status == "completed" and session.completed_at == NOW
     event = AuditEvent.objects.get(verb="session.complete")
-    assert event.detail == {"certified": [str(full.pk)]}
+    assert event.detail == {"certified": [str(full.pk)], "completed_uncertified": []}
     with pytest.raises(ValidationError, match=r"The session is completed\."):
         actions.session_complete(by=coordinator, session=session, expected_version=session.version)
     assert Certification.objects.count() == 1
 
 
-def test_a_refresher_renews_the_certification_its_course_granted() -> None:
+def test_a_refresher_renews_only_a_certification_held_or_lapsed_within_twelve_months() -> None:
+    agency = make_agency()
+    valid, lately, long_ago, never = (make_user(agency, "officer") for _ in range(4))
+    make_certification(valid, date(2023, 6, 1), date(2026, 6, 1))
+    make_certification(lately, date(2022, 3, 9), date(2025, 3, 9))  # 12 months before its end
+    make_certification(long_ago, date(2022, 3, 8), date(2025, 3, 8))  # a day more
+    make_certification(never, date(2025, 1, 5), date(2027, 1, 5), course="naloxone")
+    session = make_training_session(
+        agency,
+        date(2026, 3, 9),
+        course="cit_refresher",
+        roll=[valid, lately, long_ago, never],
+        full_hours=True,
+    )
+    certified = actions.session_complete(by=None, session=session, expected_version=session.version)
+    assert {c.officer for c in certified} == {valid, lately}
+    assert {(c.course, c.issued_on, c.expires_on) for c in certified} == {
+        ("cit", date(2026, 3, 9), date(2029, 3, 9))
+    }
+    roll = {a.officer: a for a in session.roll.all()}
+    assert all(attendance.completed for attendance in roll.values())
+    assert roll[long_ago].certification is None and roll[never].certification is None
+    assert not Certification.objects.filter(session=session, officer__in=[long_ago, never])
+    detail = AuditEvent.objects.get(verb="session.complete").detail
+    assert set(detail["completed_uncertified"]) == {str(long_ago.pk), str(never.pk)}
+
+
+def test_an_agency_course_granting_cit_is_a_refresher_too() -> None:
     agency = make_agency()
     officer = make_user(agency, "officer")
-    session = make_training_session(
-        agency, date(2026, 3, 9), course="cit_refresher", roll=[officer], full_hours=True
+    actions.course_create(
+        by=None,
+        agency=agency,
+        code="cit_update",
+        name="CIT update day",
+        audience="officer",
+        hours=Decimal(2),
+        validity_months=24,
+        certifies="cit",
+        objectives=["Learn what changed."],
+        modules=[{"code": "news", "name": "News", "hours": 2, "objectives": ["Hear it."]}],
     )
-    actions.session_complete(by=None, session=session, expected_version=session.version)
-    held = Certification.objects.get()
-    assert (held.course, held.expires_on) == ("cit", date(2029, 3, 9))
+    session = make_training_session(
+        agency, date(2026, 3, 9), course="cit_update", roll=[officer], full_hours=True
+    )
+    assert actions.session_complete(by=None, session=session, expected_version=2) == []
+    assert Attendance.objects.get().completed and not Certification.objects.exists()
 
 
 def test_completion_is_refused_before_the_last_day_and_on_a_stale_version() -> None:
@@ -327,6 +371,34 @@ def test_a_certification_already_held_that_day_refuses_the_whole_completion() ->
     assert Certification.objects.count() == 1  # nothing half-written
     assert TrainingSession.objects.get().status == "scheduled"
     assert not Attendance.objects.filter(completed=True).exists()
+
+
+def test_today_is_the_agencys_date_whatever_zone_is_active() -> None:
+    """At NOW it is already 11 March in Auckland, and still 10 March in New York and in UTC
+    (the zone active outside a page)."""
+    auckland = make_agency(time_zone="Pacific/Auckland")
+    recorded, trained = make_user(auckland, "officer"), make_user(auckland, "officer")
+    actions.certification_record(
+        by=None,
+        officer=recorded,
+        course="naloxone",
+        issued_on=date(2026, 3, 11),
+        expires_on=date(2028, 3, 11),
+    )
+    with pytest.raises(ValidationError, match="is in the future"):
+        actions.certification_record(
+            by=None,
+            officer=make_user(make_agency(), "officer"),
+            course="naloxone",
+            issued_on=date(2026, 3, 11),
+            expires_on=date(2028, 3, 11),
+        )
+    session = make_training_session(
+        auckland, date(2026, 3, 10), date(2026, 3, 11), roll=[trained], full_hours=True
+    )
+    actions.check_submit(by=trained, session=session, phase="post", answers=NALOXONE_RIGHT)
+    certified = actions.session_complete(by=None, session=session, expected_version=2)
+    assert [(c.officer, c.issued_on) for c in certified] == [(trained, date(2026, 3, 11))]
 
 
 def test_a_cancelled_session_certifies_no_one_and_is_cancelled_once() -> None:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from pydantic import ValidationError as PydanticError
 
 from crossroads.core import audit
-from crossroads.core.actions import StaleVersion, task_raise
+from crossroads.core.actions import StaleVersion, task_complete, task_raise
 from crossroads.core.models import Agency, Task, User
 from crossroads.training import knowledge, queries
 from crossroads.training.curricula import CODE, CourseSpec, shipped
@@ -62,14 +63,15 @@ def certification_record(
     """Record a certification an officer earned (a CIT course, a refresher).
 
     A renewal is a new record: the earlier one keeps its dates, so coverage on any past day
-    can still be told. `by=None` is the system (the demo loader, an import run by an operator).
+    can still be told; the expiry reminders of the certifications it outlasts are done (by the
+    system). `by=None` is the system (the demo loader, an import run by an operator).
     """
     _own_agency(by, officer.agency_id, "officer")
     if not officer.is_active:
         raise ValidationError({"officer": "this account is deactivated."})
     if not CODE.match(course):
         raise ValidationError({"course": f"{course!r} is not a course code (e.g. 'cit')."})
-    if issued_on > timezone.localdate():
+    if issued_on > queries.agency_today(officer.agency):
         raise ValidationError({"issued_on": "is in the future."})
     if expires_on <= issued_on:
         raise ValidationError({"expires_on": "must be after the date of issue."})
@@ -100,6 +102,11 @@ def certification_record(
                 "source": source,
             },
         )
+        outlasted = Certification.objects.filter(
+            officer=officer, course=course, expires_on__lt=expires_on
+        )
+        for task in _open_reminders(outlasted.values_list("pk", flat=True)):
+            task_complete(task=task, by=None, note=f"Renewed until {expires_on:%Y-%m-%d}.")
     return certification
 
 
@@ -191,23 +198,22 @@ def coverage_target_set(
     return target
 
 
-def assignment_record(
-    *,
-    by: User | None,
-    officer: User,
-    squad: Squad,
-    starts_on: date,
-    ends_on: date | None = None,
-) -> RosterAssignment:
-    """Put an officer in a squad from `starts_on` (until `ends_on`, or further notice). An
-    officer works in one squad at a time: an overlapping assignment is refused."""
-    _own_agency(by, officer.agency_id, "officer")
-    if squad.agency_id != officer.agency_id:
-        raise ValidationError({"squad": "belongs to another agency."})
+def _require_patrol_officer(officer: User) -> None:
+    """Squads hold patrol officers only: the officers coverage counts (queries.patrol_officers)."""
     if not officer.is_active:
         raise ValidationError({"officer": "this account is deactivated."})
-    if ends_on is not None and ends_on < starts_on:
-        raise ValidationError({"ends_on": "must be on or after the first day."})
+    if not queries.patrol_officers(officer.agency_id).filter(pk=officer.pk).exists():
+        raise ValidationError(
+            {
+                "officer": f"{officer.display_name} is not a patrol officer (the officer role): "
+                "squads hold patrol officers only."
+            }
+        )
+
+
+def _refuse_overlap(officer: User, starts_on: date, ends_on: date | None, *, field: str) -> None:
+    """An officer works in one squad at a time: refuse these days if another of their
+    assignments runs on any of them."""
     overlapping = RosterAssignment.objects.filter(officer=officer).filter(
         models.Q(ends_on__isnull=True) | models.Q(ends_on__gte=starts_on)
     )
@@ -216,10 +222,29 @@ def assignment_record(
     if (other := overlapping.select_related("squad").first()) is not None:
         raise ValidationError(
             {
-                "starts_on": f"{officer.display_name} is already in {other.squad} from "
+                field: f"{officer.display_name} is already in {other.squad} from "
                 f"{other.starts_on:%Y-%m-%d}."
             }
         )
+
+
+def assignment_record(
+    *,
+    by: User | None,
+    officer: User,
+    squad: Squad,
+    starts_on: date,
+    ends_on: date | None = None,
+) -> RosterAssignment:
+    """Put a patrol officer in a squad from `starts_on` (until `ends_on`, or further notice).
+    An officer works in one squad at a time: an overlapping assignment is refused."""
+    _own_agency(by, officer.agency_id, "officer")
+    if squad.agency_id != officer.agency_id:
+        raise ValidationError({"squad": "belongs to another agency."})
+    _require_patrol_officer(officer)
+    if ends_on is not None and ends_on < starts_on:
+        raise ValidationError({"ends_on": "must be on or after the first day."})
+    _refuse_overlap(officer, starts_on, ends_on, field="starts_on")
     assignment = RosterAssignment(
         agency_id=officer.agency_id,
         officer=officer,
@@ -231,7 +256,61 @@ def assignment_record(
     return assignment
 
 
+def assignment_end(
+    *, by: User | None, assignment: RosterAssignment, ends_on: date
+) -> RosterAssignment:
+    """Set the last day an officer works in a squad: end an assignment held until further
+    notice, or move the end of an ended one, earlier or later.
+
+    Any day from the assignment's first is accepted, a past one too: the roster is often put
+    right after the fact, and the audit event keeps the end it had. Moving the end later keeps
+    the officer in the squad for longer, so those days are checked as a new assignment's are:
+    still a patrol officer, and in no other squad by then. An end is never removed: an officer
+    who comes back gets a new assignment.
+    """
+    _own_agency(by, assignment.agency_id, "assignment")
+    with transaction.atomic():
+        current = (
+            RosterAssignment.objects.select_for_update()
+            .select_related("officer__agency", "squad")
+            .get(pk=assignment.pk)
+        )
+        previous = current.ends_on
+        if ends_on < current.starts_on:
+            raise ValidationError(
+                {"ends_on": f"must be on or after the first day ({current.starts_on:%Y-%m-%d})."}
+            )
+        if ends_on == previous:
+            raise ValidationError(
+                {"ends_on": f"the assignment already ends on {ends_on:%Y-%m-%d}."}
+            )
+        if previous is not None and ends_on > previous:
+            _require_patrol_officer(current.officer)
+            _refuse_overlap(current.officer, previous + timedelta(days=1), ends_on, field="ends_on")
+        current.ends_on = ends_on
+        current.save(update_fields=["ends_on"])
+        audit.record(
+            by=by,
+            verb="assignment.end",
+            obj=current,
+            agency=current.officer.agency,
+            detail={
+                "officer": str(current.officer_id),
+                "squad": str(current.squad_id),
+                "starts_on": current.starts_on.isoformat(),
+                "ends_on": ends_on.isoformat(),
+                "previous_ends_on": previous.isoformat() if previous else None,
+            },
+        )
+    assignment.ends_on = current.ends_on
+    return current
+
+
 # --- Reminders ----------------------------------------------------------------------------------
+
+
+# The rule of each reminder's task, and the days before expiry it is raised.
+EXPIRY_RULES = {f"certification.expires_{days}": days for days in LAPSE_NOTICE_DAYS}
 
 
 @dataclass(frozen=True)
@@ -241,43 +320,84 @@ class RemindersRun:
     raised: dict[int, int]  # days before expiry -> reminders raised by this check
     already_reminded: int  # expiring, with this threshold's reminder raised by an earlier check
     renewed: int  # expiring, but a later certification of the course runs past it
+    closed: int  # earlier reminders done because a tighter one is due
 
 
 def certification_reminders_raise(*, now: datetime) -> RemindersRun:
     """Remind each officer whose certification expires within 90, 30 or 7 days (by the agency's
     local date) and who has not renewed it (no later certification of the course valid past
-    it): one task per threshold reached, for the officer, due on the expiry day.
+    it): one task per threshold reached, for the officer, due on the expiry day. The reminder
+    of a wider threshold still open is done (by the system) once a tighter one is due: the
+    officer's list holds one reminder per certification.
 
-    A threshold's task is raised once, so running the check again (daily, or twice in a day)
-    raises nothing new. A certification first seen inside 30 days gets the 30-day reminder
-    only: the 90-day one would say the same thing later than it should.
+    A threshold's task is raised once, so running the check again (daily, or twice in a day,
+    or two at once) raises nothing new. A certification first seen inside 30 days gets the
+    30-day reminder only: the 90-day one would say the same thing later than it should.
     """
     expiring = _expiring(now)
     due = [e for e in expiring if not e.renewed]
-    raised_before = set(
-        Task.objects.filter(
-            about_type=Certification._meta.label_lower,
-            about_id__in={e.about_id for e in due},
-            rule__in={e.rule for e in due},
-        ).values_list("about_id", "rule")
-    )
     raised = dict.fromkeys(LAPSE_NOTICE_DAYS, 0)
     with transaction.atomic():
+        # A second check running at once waits here for the first to commit (on SQLite for its
+        # write lock, on PostgreSQL for these rows), then finds its tasks. Should a task still
+        # be raised twice, the one-task-per-rule constraint refuses the copy (_remind).
+        _lock(reminder.certification.pk for reminder in due)
+        raised_before = set(
+            Task.objects.filter(
+                about_type=Certification._meta.label_lower,
+                about_id__in={e.about_id for e in due},
+                rule__in={e.rule for e in due},
+            ).values_list("about_id", "rule")
+        )
         for reminder in due:
-            if (reminder.about_id, reminder.rule) not in raised_before:
-                _remind(reminder)
+            if (reminder.about_id, reminder.rule) not in raised_before and _remind(reminder):
                 raised[reminder.days] += 1
+        closed = _close_wider_reminders(due)
         run = RemindersRun(
             raised=raised,
             already_reminded=len(due) - sum(raised.values()),
             renewed=len(expiring) - len(due),
+            closed=closed,
         )
         audit.record(
             by=None,
             verb="certification.reminders_check",
-            detail={"raised": {str(d): n for d, n in raised.items()}, "renewed": run.renewed},
+            detail={
+                "raised": {str(d): n for d, n in raised.items()},
+                "renewed": run.renewed,
+                "closed": closed,
+            },
         )
     return run
+
+
+def _lock(certification_ids: Iterable[UUID]) -> None:
+    """Lock these certifications until the transaction ends, in one order (no deadlock)."""
+    found = Certification.objects.filter(pk__in=list(certification_ids)).order_by("pk")
+    list(found.select_for_update().values_list("pk", flat=True))
+
+
+def _open_reminders(certification_ids: Iterable[UUID]) -> QuerySet[Task]:
+    """The expiry reminders of these certifications not yet done."""
+    return Task.objects.filter(
+        about_type=Certification._meta.label_lower,
+        about_id__in=[str(pk) for pk in certification_ids],
+        rule__in=EXPIRY_RULES,
+        done_at__isnull=True,
+    )
+
+
+def _close_wider_reminders(due: Sequence[_Expiring]) -> int:
+    """Do the open reminders of a wider threshold than the one each certification reached."""
+    tightest = {reminder.about_id: reminder.days for reminder in due}
+    wider = [
+        task
+        for task in _open_reminders(reminder.certification.pk for reminder in due)
+        if EXPIRY_RULES[task.rule] > tightest[task.about_id]
+    ]
+    for task in wider:
+        task_complete(task=task, by=None, note="A nearer reminder of the same expiry replaces it.")
+    return len(wider)
 
 
 @dataclass(frozen=True)
@@ -325,21 +445,27 @@ def _expiring(now: datetime) -> list[_Expiring]:
     return found
 
 
-def _remind(reminder: _Expiring) -> None:
+def _remind(reminder: _Expiring) -> bool:
+    """Raise the reminder's task; False when a check running at the same time raised it first
+    (the one-task-per-rule constraint refused this one)."""
     certification = reminder.certification
     course = shipped().by_code().get(certification.course)
     name = course.name if course is not None else certification.course
     zone = ZoneInfo(certification.agency.time_zone)
-    task_raise(
-        agency=certification.agency,
-        assignee=certification.officer,
-        title=f"Renew your certification: {name} expires on "
-        f"{certification.expires_on:%Y-%m-%d} ({reminder.days}-day reminder)",
-        due_at=datetime.combine(certification.expires_on, time.min, tzinfo=zone),
-        by=None,
-        about=certification,
-        rule=reminder.rule,
-    )
+    try:
+        task_raise(
+            agency=certification.agency,
+            assignee=certification.officer,
+            title=f"Renew your certification: {name} expires on "
+            f"{certification.expires_on:%Y-%m-%d} ({reminder.days}-day reminder)",
+            due_at=datetime.combine(certification.expires_on, time.min, tzinfo=zone),
+            by=None,
+            about=certification,
+            rule=reminder.rule,
+        )
+    except IntegrityError:  # task_raise's savepoint is rolled back; the run goes on
+        return False
+    return True
 
 
 # --- Courses, sessions, knowledge checks --------------------------------------------------------
@@ -538,7 +664,7 @@ def check_submit(
     spec = queries.session_spec(session)
     if spec.item_bank is None:
         raise ValidationError({"phase": f"{spec.name} has no knowledge check."})
-    closed = queries.check_closed(session, by, phase, timezone.localdate())
+    closed = queries.check_closed(session, by, phase, queries.agency_today(session.agency))
     if closed:
         raise ValidationError({"phase": closed})
     try:
@@ -574,23 +700,28 @@ def check_submit(
 def session_complete(
     *, by: User | None, session: TrainingSession, expected_version: int
 ) -> list[Certification]:
-    """Close a session that has ended: each active officer on the roll whose hours cover every
-    module completes it and is certified (the course's certification, from the session's last
-    day for the course's validity). Completing it twice is refused."""
+    """Close a session that has ended (by the agency's date): each active officer on the roll
+    whose hours cover every module completes the course and is certified (the course's
+    certification, from the session's last day for the course's validity), except that a
+    refresher only renews (CourseSpec.why_not_renewed): who has nothing to renew completes it
+    uncertified. Completing it twice is refused. Returns the certifications issued."""
     _own_agency(by, session.agency_id, "session")
     spec = queries.session_spec(session)
     with transaction.atomic():
         current = _locked(session, expected_version)
         _require_scheduled(current)
-        if current.ends_on > timezone.localdate():
+        if current.ends_on > queries.agency_today(current.agency):
             raise ValidationError(
                 {"session": f"It runs until {current.ends_on:%-d %B %Y}: complete it then."}
             )
+        completing = [row for row in queries.session_roll(current, spec) if row.will_complete]
         certified = [
-            _certify(by, current, spec, row.attendance)
-            for row in queries.session_roll(current, spec)
-            if row.will_certify
+            _certify(by, current, spec, row.attendance) for row in completing if row.will_certify
         ]
+        uncertified = [row.attendance for row in completing if not row.will_certify]
+        for attendance in uncertified:
+            attendance.completed = True
+            attendance.save(update_fields=["completed"])
         current.status = TrainingSession.Status.COMPLETED
         current.completed_at = timezone.now()
         current.version += 1
@@ -601,7 +732,10 @@ def session_complete(
             verb="session.complete",
             obj=current,
             agency=current.agency,
-            detail={"certified": [str(c.officer_id) for c in certified]},
+            detail={
+                "certified": [str(c.officer_id) for c in certified],
+                "completed_uncertified": [str(a.officer_id) for a in uncertified],
+            },
         )
     return certified
 
@@ -615,7 +749,7 @@ def _certify(
             officer=attendance.officer,
             course=spec.certifies,
             issued_on=session.ends_on,
-            expires_on=session.ends_on + relativedelta(months=spec.validity_months),
+            expires_on=spec.expires_on(session.ends_on),
             source=Certification.Source.SESSION,
             session=session,
         )

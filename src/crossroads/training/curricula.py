@@ -7,17 +7,21 @@ Pure: no Django. An agency's own courses (training.models.Course) are checked by
 from __future__ import annotations
 
 import re
+from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 
 import yaml
+from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 CURRICULA_FILE = Path(__file__).with_name("curricula.yaml")
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 CIT = "cit"  # the certification that counts for CIT coverage
+# A refresher renews a certification held, or one lapsed at most this long before it ends.
+RENEWAL_GRACE_MONTHS = 12
 
 
 class Audience(StrEnum):
@@ -80,6 +84,32 @@ class CourseSpec(BaseModel):
 
     def module(self, code: str) -> Module | None:
         return next((m for m in self.modules if m.code == code), None)
+
+    @property
+    def is_refresher(self) -> bool:
+        """A course granting another course's certification renews it: it does not grant it."""
+        return self.certifies != self.code
+
+    def expires_on(self, issued_on: date) -> date:
+        """The last day of the certification it grants, issued that day: the course's validity
+        in calendar months (29 February plus 36 months is 28 February)."""
+        return issued_on + relativedelta(months=self.validity_months)
+
+    def why_not_renewed(self, latest_expires_on: date | None, ends_on: date) -> str | None:
+        """Why completing this course on `ends_on` does not certify someone whose latest
+        certification of the kind it grants expires on `latest_expires_on` (None: they hold
+        none); None when it does. A full course certifies anyone; a refresher only renews one
+        still valid on its last day, or lapsed at most RENEWAL_GRACE_MONTHS before."""
+        if not self.is_refresher:
+            return None
+        if latest_expires_on is None:
+            return f"needs the full course: no {self.certifies} certification to renew"
+        if latest_expires_on < ends_on - relativedelta(months=RENEWAL_GRACE_MONTHS):
+            return (
+                f"needs the full course: the {self.certifies} certification lapsed on "
+                f"{latest_expires_on:%-d %B %Y}, more than {RENEWAL_GRACE_MONTHS} months before"
+            )
+        return None
 
 
 class Curricula(BaseModel):

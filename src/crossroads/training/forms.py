@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from crossroads.core.forms import UswdsForm
 from crossroads.core.models import User
 from crossroads.training import knowledge
-from crossroads.training.curricula import CourseSpec
+from crossroads.training.curricula import RENEWAL_GRACE_MONTHS, CourseSpec
 from crossroads.training.models import Course
 from crossroads.training.queries import OfferedCourse, Show
 
@@ -84,7 +84,8 @@ class CourseForm(UswdsForm):
         max_length=40,
         label="Certification it grants",
         help_text="Its own code for a new certification, or the one it renews (cit for a CIT "
-        "refresher).",
+        "refresher): a refresher certifies only those who hold it, or whose last one lapsed at "
+        f"most {RENEWAL_GRACE_MONTHS} months before.",
     )
     item_bank = forms.ChoiceField(
         required=False,

@@ -3,11 +3,16 @@
 
 The file is read whole (roster_import.py), the names in it (officers by username, squads,
 certification codes) are looked up in the agency, then every row is written through its action
-(`assignment_record`, `certification_record`) in one transaction. Any problem refuses the whole
-file: each is printed compiler-style (`roster.csv:4:squad: no squad 'Nrth Day' in APD ...`),
-nothing is written, and the command exits 2. A row already there (the same officer, squad and
-dates; the same officer, certification and dates) is skipped and counted, so importing a file
-again adds nothing.
+(`assignment_record`, `certification_record`) in one transaction, in file order. Any problem
+refuses the whole file: each is printed compiler-style (`roster.csv:4:squad: no squad 'Nrth Day'
+in APD ...`), nothing is written, and the command exits 2. A row already there (the same
+officer, squad and dates; the same officer, certification and dates) is skipped and counted, so
+importing a file again adds nothing.
+
+A roster row naming an assignment already there (the same officer, squad and first day) with
+another last day ends it, or moves its end, through `assignment_end`: so a file can end one
+assignment and, on a later line, start the officer's next. An assignment is named by one row
+of a file.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum, auto
 from pathlib import Path
 from typing import Any, Generic, NoReturn
 from zoneinfo import ZoneInfo
@@ -45,11 +52,28 @@ from crossroads.training.roster_import import (
 )
 
 
+class _Done(Enum):
+    """What writing a row did."""
+
+    WRITTEN = auto()
+    ENDED = auto()  # moved the end of an assignment already there
+    SKIPPED = auto()  # already there
+
+
 @dataclass
 class _Outcome:
     written: int = 0
-    skipped: int = 0  # already there
+    ended: int = 0
+    skipped: int = 0
     problems: list[Problem] = field(default_factory=list)
+
+    def count(self, done: _Done) -> None:
+        if done is _Done.WRITTEN:
+            self.written += 1
+        elif done is _Done.ENDED:
+            self.ended += 1
+        else:
+            self.skipped += 1
 
 
 class _Refused(Exception):
@@ -62,6 +86,7 @@ class _CsvImporter(ABC, Generic[Row]):
     kind: str
     noun: str  # what one row becomes, plural ("assignments")
     columns: tuple[str, ...]
+    ends: bool = False  # a row may end a record already there (counted as "ended")
 
     def add_arguments(self, parser: CommandParser) -> None:
         columns = ", ".join(self.columns)
@@ -88,6 +113,7 @@ class _CsvImporter(ABC, Generic[Row]):
             "agency": agency.short_name,
             "read": parsed.read,
             "written": outcome.written,
+            **({"ended": outcome.ended} if self.ends else {}),
             "skipped": outcome.skipped,
             "problems": [_problem_json(p) for p in outcome.problems],
         }
@@ -102,9 +128,10 @@ class _CsvImporter(ABC, Generic[Row]):
         if options["json"]:
             stdout.write(json.dumps(summary))
             return
+        ended = f"{outcome.ended:,} ended, " if self.ends else ""
         stdout.write(
             f"{path.name} (agency {agency.short_name}): {parsed.read:,} rows read, "
-            f"{outcome.written:,} {self.noun} written, {outcome.skipped:,} already there."
+            f"{outcome.written:,} {self.noun} written, {ended}{outcome.skipped:,} already there."
         )
 
     def _parsed(self, path: Path, stderr: OutputWrapper) -> Parsed[Row]:
@@ -131,31 +158,22 @@ class _CsvImporter(ABC, Generic[Row]):
                     if outcome.problems:
                         raise _Refused
             except _Refused:
-                outcome.written = outcome.skipped = 0
+                outcome.written = outcome.ended = outcome.skipped = 0
         outcome.problems.sort(key=lambda problem: problem.line)
         return outcome
 
     def write_each(
-        self,
-        rows: Iterable[Row],
-        outcome: _Outcome,
-        existing: set[tuple[Any, ...]],
-        key: Callable[[Row], tuple[Any, ...]],
-        record: Callable[[Row], object],
+        self, rows: Iterable[Row], outcome: _Outcome, write: Callable[[Row], _Done]
     ) -> None:
-        """Write each row not already there through its action; a refusal becomes a problem of
-        its line (every row is tried, so every refusal is reported)."""
+        """Write each row in file order through its action; a refusal becomes a problem of its
+        line (every row is tried, so every refusal is reported)."""
         for row in rows:
-            if key(row) in existing:
-                outcome.skipped += 1
-                continue
             try:
-                record(row)
+                done = write(row)
             except ValidationError as error:
                 outcome.problems += _problems_of(row.line, error, self.columns)
             else:
-                existing.add(key(row))
-                outcome.written += 1
+                outcome.count(done)
 
     @abstractmethod
     def read(self, stream: Iterable[str]) -> Parsed[Row]: ...
@@ -168,13 +186,18 @@ class _CsvImporter(ABC, Generic[Row]):
     def write(self, agency: Agency, rows: list[Row], outcome: _Outcome) -> None: ...
 
 
+AssignmentKey = tuple[str, str, date]  # officer (username), squad (name), first day
+
+
 class RosterImporter(_CsvImporter[AssignmentRow]):
     kind = "roster"
     noun = "assignments"
     columns = ROSTER_COLUMNS
+    ends = True
     help = (
         "roster assignments from CSV: officer (username), squad (name), starts_on, ends_on "
-        "(blank: until further notice); dates as YYYY-MM-DD"
+        "(blank: until further notice); dates as YYYY-MM-DD. A row naming an assignment already "
+        "there (same officer, squad and starts_on) with another ends_on ends it there"
     )
 
     def read(self, stream: Iterable[str]) -> Parsed[AssignmentRow]:
@@ -190,27 +213,43 @@ class RosterImporter(_CsvImporter[AssignmentRow]):
                 for row in rows
                 if row.squad not in self.squads
             ),
+            *_repeated(rows),
         ]
 
     def write(self, agency: Agency, rows: list[AssignmentRow], outcome: _Outcome) -> None:
-        existing = set(
-            RosterAssignment.objects.filter(agency=agency).values_list(
-                "officer__username", "squad__name", "starts_on", "ends_on"
-            )
-        )
-        self.write_each(
-            rows,
-            outcome,
-            existing,
-            key=lambda row: (row.officer, row.squad, row.starts_on, row.ends_on),
-            record=lambda row: actions.assignment_record(
-                by=None,
-                officer=self.officers[row.officer],
-                squad=self.squads[row.squad],
-                starts_on=row.starts_on,
-                ends_on=row.ends_on,
-            ),
-        )
+        held: dict[AssignmentKey, RosterAssignment] = {
+            (a.officer.username, a.squad.name, a.starts_on): a
+            for a in RosterAssignment.objects.filter(
+                agency=agency, officer__in=self.officers.values()
+            ).select_related("officer", "squad")
+        }
+
+        def write_row(row: AssignmentRow) -> _Done:
+            key = (row.officer, row.squad, row.starts_on)
+            there = held.get(key)
+            if there is None:
+                held[key] = actions.assignment_record(
+                    by=None,
+                    officer=self.officers[row.officer],
+                    squad=self.squads[row.squad],
+                    starts_on=row.starts_on,
+                    ends_on=row.ends_on,
+                )
+                return _Done.WRITTEN
+            if there.ends_on == row.ends_on:
+                return _Done.SKIPPED
+            if row.ends_on is None:
+                raise ValidationError(
+                    {
+                        "ends_on": f"is blank, but this assignment already ends on "
+                        f"{there.ends_on:%Y-%m-%d}: an end is not removed; start a new "
+                        "assignment the day the officer comes back."
+                    }
+                )
+            held[key] = actions.assignment_end(by=None, assignment=there, ends_on=row.ends_on)
+            return _Done.ENDED
+
+        self.write_each(rows, outcome, write_row)
 
 
 class CertificationsImporter(_CsvImporter[CertificationRow]):
@@ -244,20 +283,23 @@ class CertificationsImporter(_CsvImporter[CertificationRow]):
                 "officer__username", "course", "issued_on", "expires_on"
             )
         )
-        self.write_each(
-            rows,
-            outcome,
-            existing,
-            key=lambda row: (row.officer, row.course, row.issued_on, row.expires_on),
-            record=lambda row: actions.certification_record(
+
+        def write_row(row: CertificationRow) -> _Done:
+            key = (row.officer, row.course, row.issued_on, row.expires_on)
+            if key in existing:
+                return _Done.SKIPPED
+            actions.certification_record(
                 by=None,
                 officer=self.officers[row.officer],
                 course=row.course,
                 issued_on=row.issued_on,
                 expires_on=row.expires_on,
                 source=Certification.Source.IMPORT,
-            ),
-        )
+            )
+            existing.add(key)
+            return _Done.WRITTEN
+
+        self.write_each(rows, outcome, write_row)
 
 
 def _officers(agency: Agency, rows: Iterable[AssignmentRow | CertificationRow]) -> dict[str, User]:
@@ -273,6 +315,25 @@ def _unknown_officers(
         for row in rows
         if row.officer not in officers
     ]
+
+
+def _repeated(rows: Iterable[AssignmentRow]) -> list[Problem]:
+    """A row naming an assignment an earlier row named: a file says once where each ends, so
+    importing it again changes nothing."""
+    first: dict[AssignmentKey, int] = {}
+    problems = []
+    for row in rows:
+        line = first.setdefault((row.officer, row.squad, row.starts_on), row.line)
+        if line != row.line:
+            problems.append(
+                Problem(
+                    row.line,
+                    "starts_on",
+                    f"names the assignment of line {line} again (same officer, squad and "
+                    "starts_on): give each assignment one row.",
+                )
+            )
+    return problems
 
 
 def _unknown(what: str, name: str, agency: Agency, known: Iterable[str]) -> str:

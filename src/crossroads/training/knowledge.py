@@ -99,10 +99,12 @@ def why_closed(
 ) -> str | None:
     """Why an officer on a session's roll cannot take this check today (None: they can).
 
-    Before the session: while it is scheduled, and not once the check after is taken. After
-    it: from its first day until CHECK_AFTER_DAYS after its last. Each once; none on a
-    cancelled session. `status` is the session's (scheduled, completed, cancelled); `taken`
-    the phases the officer already took.
+    The check before measures what they knew before the teaching: open while the session is
+    scheduled and has not begun (until its first day, that day included), and not once the
+    check after is taken. The check after measures what the whole session taught: open from
+    its last day until CHECK_AFTER_DAYS after it. Each once; none on a cancelled session.
+    `status` is the session's (scheduled, completed, cancelled); `taken` the phases the
+    officer already took.
     """
     if phase not in PHASE_WORDS:
         return f"{phase!r} is not a check: {PRE} (before) or {POST} (after)."
@@ -114,8 +116,10 @@ def why_closed(
         return f"You already took the check {PHASE_WORDS[POST]}."
     if phase == PRE and status != "scheduled":
         return "The check before the session closed when the session was completed."
-    if phase == POST and today < starts_on:
-        return f"The check after the session opens on its first day, {starts_on:%-d %B %Y}."
+    if phase == PRE and today > starts_on:
+        return f"The check before the session was open until its first day, {starts_on:%-d %B %Y}."
+    if phase == POST and today < ends_on:
+        return f"The check after the session opens on its last day, {ends_on:%-d %B %Y}."
     if phase == POST and today > ends_on + timedelta(days=CHECK_AFTER_DAYS):
         return f"The check after the session closed {CHECK_AFTER_DAYS} days after it ended."
     return None

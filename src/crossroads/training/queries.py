@@ -161,10 +161,12 @@ def sessions_of(user: User) -> tuple[list[SessionRow], list[SessionRow]]:
 
 
 def session_for(user: User, session_id: UUID) -> TrainingSession:
-    """A session of the user's agency, for those who run training; another agency's is 404."""
+    """A session of the user's agency, for those who run training; another agency's is 404.
+    Its pages name the officers on its roll with their hours and scores: the read is audited."""
     access.require_permission(user, "training.manage")
     session = get_object_or_404(TrainingSession.objects.select_related("agency"), pk=session_id)
     access.require_agency(user, session.agency_id)
+    access.record_read(user, session)
     return session
 
 
@@ -183,7 +185,8 @@ def session_to_take(user: User, session_id: UUID) -> tuple[TrainingSession, Atte
 class RollRow:
     attendance: Attendance
     hours: list[tuple[Module, Decimal]]  # attended, per module of the course
-    covers: bool  # the hours reach every module's: completing the session certifies them
+    covers: bool  # the hours reach every module's: completing the session completes the course
+    not_renewed: str | None  # why completing a refresher would certify them of nothing
     pre: knowledge.Score | None
     post: knowledge.Score | None
 
@@ -196,29 +199,61 @@ class RollRow:
         return sum((hours for _, hours in self.hours), Decimal(0))
 
     @property
-    def will_certify(self) -> bool:
+    def short(self) -> list[tuple[Module, Decimal]]:
+        """The modules whose hours they have yet to attend, with the hours attended."""
+        return [(module, hours) for module, hours in self.hours if hours < module.hours]
+
+    @property
+    def will_complete(self) -> bool:
         return self.covers and self.officer.is_active
+
+    @property
+    def will_certify(self) -> bool:
+        return self.will_complete and self.not_renewed is None
 
 
 def session_roll(session: TrainingSession, spec: CourseSpec) -> list[RollRow]:
-    """Who is on the roll, by name, with their hours and check scores: two queries."""
-    roll = session.roll.select_related("officer", "certification").order_by(
-        "officer__last_name", "officer__first_name", "officer__username"
+    """Who is on the roll, by name, with their hours and check scores, and for a refresher
+    whether it would renew their certification: two queries (three for a refresher)."""
+    roll = list(
+        session.roll.select_related("officer", "certification").order_by(
+            "officer__last_name", "officer__first_name", "officer__username"
+        )
     )
     scores = {
         (check.officer_id, check.phase): knowledge.Score(check.score, check.max_score)
         for check in session.checks.all()
     }
+    latest = _latest_expiries(session, spec, [attendance.officer_id for attendance in roll])
     return [
         RollRow(
             attendance=attendance,
             hours=[(m, attended(attendance.module_hours, m)) for m in spec.modules],
             covers=covers_every_module(spec, attendance.module_hours),
+            not_renewed=spec.why_not_renewed(latest.get(attendance.officer_id), session.ends_on),
             pre=scores.get((attendance.officer_id, knowledge.PRE)),
             post=scores.get((attendance.officer_id, knowledge.POST)),
         )
         for attendance in roll
     ]
+
+
+def _latest_expiries(
+    session: TrainingSession, spec: CourseSpec, officer_ids: list[UUID]
+) -> dict[UUID, date]:
+    """For a refresher: the last day of each officer's latest certification of the kind it
+    renews, issued by the session's last day (one query; none for a full course)."""
+    if not spec.is_refresher or not officer_ids:
+        return {}
+    held = (
+        Certification.objects.filter(
+            officer_id__in=officer_ids, course=spec.certifies, issued_on__lte=session.ends_on
+        )
+        .values("officer_id")
+        .annotate(latest=Max("expires_on"))
+        .order_by()
+    )
+    return {row["officer_id"]: row["latest"] for row in held}
 
 
 def session_improvement(
@@ -373,14 +408,7 @@ def my_training(user: User, today: date) -> MyTraining:
 def check_closed(session: TrainingSession, officer: User, phase: str, today: date) -> str | None:
     """Why the officer cannot take this check of the session today; None when they can."""
     taken = KnowledgeCheck.objects.filter(session=session, officer=officer)
-    return knowledge.why_closed(
-        phase,
-        status=session.status,
-        starts_on=session.starts_on,
-        ends_on=session.ends_on,
-        today=today,
-        taken=set(taken.values_list("phase", flat=True)),
-    )
+    return _why_closed(session, phase, today, set(taken.values_list("phase", flat=True)))
 
 
 def _phases_to_take(
@@ -390,16 +418,21 @@ def _phases_to_take(
     return [
         phase
         for phase in (knowledge.PRE, knowledge.POST)
-        if knowledge.why_closed(
-            phase,
-            status=session.status,
-            starts_on=session.starts_on,
-            ends_on=session.ends_on,
-            today=today,
-            taken=done,
-        )
-        is None
+        if _why_closed(session, phase, today, done) is None
     ]
+
+
+def _why_closed(
+    session: TrainingSession, phase: str, today: date, taken: Collection[str]
+) -> str | None:
+    return knowledge.why_closed(
+        phase,
+        status=session.status,
+        starts_on=session.starts_on,
+        ends_on=session.ends_on,
+        today=today,
+        taken=taken,
+    )
 
 
 # (end of courses, sessions, certifications)
@@ -417,7 +450,7 @@ def coverage_roster(agency: Agency, period: coverage.Period) -> coverage.Roster:
     """The agency's patrol officers, squads, their assignments in the period and every CIT
     certification its officers hold or held: five queries however large the agency."""
     officers = (
-        User.objects.filter(agency=agency, is_active=True, role_grants__role=Role.OFFICER)
+        patrol_officers(agency.pk)
         .order_by()
         .values_list("id", "first_name", "last_name", "username")
     )
@@ -623,6 +656,14 @@ def _reaches(phone: Phone, hit: SearchHit) -> bool:
 # --- Rosters and duty ---------------------------------------------------------------------------
 
 
+def patrol_officers(*agency_ids: UUID) -> QuerySet[User]:
+    """Patrol officers: the active staff of these agencies holding the officer role. Squads hold
+    them only, and coverage counts them; a CIT coordinator who also patrols holds both roles."""
+    return User.objects.filter(
+        agency_id__in=agency_ids, is_active=True, role_grants__role=Role.OFFICER
+    )
+
+
 @dataclass(frozen=True)
 class SquadNow:
     squad: Squad  # its precinct and shift loaded
@@ -677,7 +718,7 @@ class RosterChoices:
     precincts: QuerySet[Precinct]
     shifts: QuerySet[Shift]
     squads: QuerySet[Squad]
-    officers: QuerySet[User]  # active patrol officers and CIT coordinators
+    officers: QuerySet[User]  # patrol_officers, by name
 
 
 def roster_choices(user: User) -> RosterChoices:
@@ -687,14 +728,20 @@ def roster_choices(user: User) -> RosterChoices:
         precincts=Precinct.objects.filter(agency=agency),
         shifts=Shift.objects.filter(agency=agency),
         squads=Squad.objects.filter(agency=agency),
-        officers=User.objects.filter(
-            agency=agency,
-            is_active=True,
-            role_grants__role__in=[Role.OFFICER, Role.CIT_COORDINATOR],
-        )
-        .distinct()
-        .order_by("last_name", "first_name"),
+        officers=patrol_officers(agency.pk).order_by("last_name", "first_name"),
     )
+
+
+def assignment_for(user: User, assignment_id: UUID) -> RosterAssignment:
+    """An assignment of the user's agency, for those who keep the roster (the read is audited);
+    another agency's answers 404."""
+    access.require_permission(user, "training.manage")
+    assignment = get_object_or_404(
+        RosterAssignment.objects.select_related("officer", "squad"), pk=assignment_id
+    )
+    access.require_agency(user, assignment.agency_id)
+    access.record_read(user, assignment)
+    return assignment
 
 
 @dataclass(frozen=True)
@@ -702,7 +749,7 @@ class OfficerOnDuty:
     officer: User
     squad: Squad  # its precinct (with the agency) and shift loaded
     watch: Watch  # the run of the shift: the day it belongs to, its local start and end
-    certified: bool  # holds a CIT certification valid today (the agency's date)
+    certified: bool  # holds a CIT certification valid on `watch.day`, as coverage counts it
 
 
 @dataclass(frozen=True)
@@ -713,10 +760,12 @@ class AreaOnDuty:
 
 
 def officers_on_duty(agency_ids: Collection[UUID], moment: datetime) -> list[OfficerOnDuty]:
-    """The officers of these agencies on duty at `moment`: in a squad that day whose rotation
-    works the day the running shift started (duty.py: the night shift belongs to the day it
-    starts), each with whether they hold a CIT certification valid today. Unscoped: callers
-    check the user's right to see these agencies. Four queries, or five across a date line."""
+    """The patrol officers of these agencies on duty at `moment`: in a squad that day whose
+    rotation works the day the running shift started (duty.py: the night shift belongs to the
+    day it starts), each with whether they hold a CIT certification valid that same day, so the
+    night that started yesterday is judged as coverage judges it. Unscoped: callers check the
+    user's right to see these agencies. Three queries, and one per day the running shifts
+    started (one, unless yesterday's night is still on when today's first shift starts)."""
     shifts = Shift.objects.filter(agency_id__in=agency_ids).select_related("agency")
     watches = {
         shift.pk: watch
@@ -743,13 +792,20 @@ def officers_on_duty(agency_ids: Collection[UUID], moment: datetime) -> list[Off
             for day, squads_of_day in working.items()
         ),
     )
-    postings = RosterAssignment.objects.filter(in_squad_that_day, officer__is_active=True)
+    postings = RosterAssignment.objects.filter(
+        in_squad_that_day, officer__in=patrol_officers(*agency_ids)
+    )
     by_squad = {squad.pk: squad for squad in squads}
-    on_duty = [(p.officer, by_squad[p.squad_id]) for p in postings.select_related("officer")]
-    certified = _certified_today(on_duty, moment)
+    on_duty = [
+        (p.officer, watches[by_squad[p.squad_id].shift_id], by_squad[p.squad_id])
+        for p in postings.select_related("officer")
+    ]
+    certified = _certified_on_watch_day(on_duty)
     return [
-        OfficerOnDuty(officer, squad, watches[squad.shift_id], officer.pk in certified)
-        for officer, squad in sorted(on_duty, key=lambda o: (o[0].last_name, o[0].first_name))
+        OfficerOnDuty(officer, squad, watch, (officer.pk, watch.day) in certified)
+        for officer, watch, squad in sorted(
+            on_duty, key=lambda o: (o[0].last_name, o[0].first_name)
+        )
     ]
 
 
@@ -757,16 +813,17 @@ def _zone(agency: Agency) -> ZoneInfo:
     return ZoneInfo(agency.time_zone)
 
 
-def _certified_today(on_duty: list[tuple[User, Squad]], moment: datetime) -> set[UUID]:
-    """Of these officers, those CIT-certified on their agency's date at `moment`: one query per
-    date (agencies on both sides of a date line see two)."""
+def _certified_on_watch_day(on_duty: list[tuple[User, Watch, Squad]]) -> set[tuple[UUID, date]]:
+    """(officer, day) for those of these officers CIT-certified on the day their watch started:
+    one query per such day."""
     by_day: dict[date, list[UUID]] = {}
-    for officer, squad in on_duty:
-        day = moment.astimezone(_zone(squad.precinct.agency)).date()
-        by_day.setdefault(day, []).append(officer.pk)
-    return set().union(
-        *(Certification.objects.cit_certified(ids, day) for day, ids in by_day.items())
-    )
+    for officer, watch, _ in on_duty:
+        by_day.setdefault(watch.day, []).append(officer.pk)
+    return {
+        (officer_id, day)
+        for day, ids in by_day.items()
+        for officer_id in Certification.objects.cit_certified(ids, day)
+    }
 
 
 def areas_on_duty(user: User, moment: datetime) -> list[AreaOnDuty]:

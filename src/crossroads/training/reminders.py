@@ -1,8 +1,9 @@
 """`crossroads training reminders [--json]`: the daily certification expiry check.
 
 Each certification expiring within 90, 30 or 7 days (the agency's local date) whose officer has
-not renewed it raises a task for the officer, due on the expiry day, once per threshold
-(actions.certification_reminders_raise). Run it daily; running it again raises nothing new.
+not renewed it raises a task for the officer, due on the expiry day, once per threshold, and
+marks done the reminder of a wider threshold it replaces (actions.certification_reminders_raise).
+Run it daily; running it again, or two at once, raises nothing new.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ def run(options: dict[str, Any], *, stdout: OutputWrapper, stderr: OutputWrapper
                     "raised": {str(days): count for days, count in done.raised.items()},
                     "already_reminded": done.already_reminded,
                     "renewed": done.renewed,
+                    "closed": done.closed,
                 }
             )
         )
@@ -45,5 +47,6 @@ def run(options: dict[str, Any], *, stdout: OutputWrapper, stderr: OutputWrapper
     by_threshold = ", ".join(f"{days} days: {count}" for days, count in done.raised.items())
     stdout.write(
         f"{total} reminder{'' if total == 1 else 's'} raised ({by_threshold}); "
-        f"{done.already_reminded} already reminded; {done.renewed} renewed."
+        f"{done.already_reminded} already reminded; {done.renewed} renewed; "
+        f"{done.closed} earlier reminder{'' if done.closed == 1 else 's'} done."
     )

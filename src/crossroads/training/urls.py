@@ -36,6 +36,11 @@ urlpatterns: list[URLPattern] = [
     path("roster/target/", rosters.coverage_target, name="coverage_target"),
     path("roster/squads/new/", rosters.squad_new, name="squad_new"),
     path("roster/assignments/new/", rosters.assignment_new, name="assignment_new"),
+    path(
+        "roster/assignments/<uuid:assignment_id>/end/",
+        rosters.assignment_end,
+        name="assignment_end",
+    ),
     path("on-duty/", rosters.on_duty, name="on_duty"),
     # --- CIT coverage (views/coverage.py) ---
     path("coverage/", coverage.coverage_page, name="coverage"),

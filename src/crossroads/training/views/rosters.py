@@ -1,8 +1,9 @@
 """Precincts, shifts, squads, who works where, and who is on duty now.
 
 The roster page (CIT coordinators) lists the agency's precincts, shifts and squads, each squad's
-rotation and who is in it today; a small page adds each. A refused form comes back with the
-reason beside its field and status 422, and nothing is written. The on-duty page is the
+rotation and who is in it today; a small page adds each, and one ends (or moves the end of) an
+officer's assignment. A refused form comes back with the reason beside its field and status
+422, and nothing is written. The on-duty page is the
 dispatcher's: the CIT-certified officers on duty now, by area, the others counted. Times are
 each agency's local time.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, cast
+from uuid import UUID
 
 from django import forms
 from django.contrib import messages
@@ -107,6 +109,16 @@ class AssignmentForm(UswdsForm):
         _offer(self, "squad", choices.squads)
 
 
+class EndForm(UswdsForm):
+    ends_on = forms.DateField(
+        label="Last day",
+        help_text="The last day the officer works in this squad. A past day puts the roster "
+        "right; a day later than the present end is refused if the officer is in another squad "
+        "by then.",
+        widget=_date_input(),
+    )
+
+
 def _offer(form: forms.Form, field: str, queryset: Any) -> None:
     cast(forms.ModelChoiceField[Any], form.fields[field]).queryset = queryset
 
@@ -131,9 +143,11 @@ def _add_page(
     title: str,
     create: Callable[..., Model],
     done: Callable[[Any], str],
+    about: str = "",
 ) -> HttpResponse:
-    """A small page adding one thing to the roster: created, back to the roster page; refused,
-    the form again with the reason beside its field (422)."""
+    """A small page adding (or changing) one thing on the roster: written, back to the roster
+    page; refused, the form again with the reason beside its field (422). `about` says what the
+    change is to."""
     if request.method == "POST" and form.is_valid():
         try:
             made = create(**form.cleaned_data)
@@ -143,7 +157,7 @@ def _add_page(
             messages.success(request, done(made))
             return redirect("training:roster")
     status = 422 if request.method == "POST" else 200
-    context = {"form": form, "title": title}
+    context = {"form": form, "title": title, "about": about}
     return render(request, "training/roster_form.html", context, status=status)
 
 
@@ -205,6 +219,26 @@ def assignment_new(request: HttpRequest) -> HttpResponse:
         done=lambda assignment: (
             f"{assignment.officer.display_name} is in {assignment.squad} "
             f"from {assignment.starts_on:%Y-%m-%d}."
+        ),
+    )
+
+
+def assignment_end(request: HttpRequest, assignment_id: UUID) -> HttpResponse:
+    user = signed_in(request)
+    assignment = queries.assignment_for(user, assignment_id)
+    until = f", until {assignment.ends_on:%-d %B %Y}" if assignment.ends_on else ""
+    return _add_page(
+        request,
+        EndForm(
+            _bound(request),
+            initial={"ends_on": assignment.ends_on or queries.agency_today(user.agency)},
+        ),
+        title="End an assignment",
+        about=f"{assignment.officer.display_name} in {assignment.squad} from "
+        f"{assignment.starts_on:%-d %B %Y}{until}.",
+        create=lambda **data: actions.assignment_end(by=user, assignment=assignment, **data),
+        done=lambda ended: (
+            f"{ended.officer.display_name} is in {ended.squad} until {ended.ends_on:%Y-%m-%d}."
         ),
     )
 

@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -27,7 +26,7 @@ from crossroads.core.actions import StaleVersion
 from crossroads.core.forms import add_validation_errors
 from crossroads.core.models import User
 from crossroads.training import actions, knowledge, queries
-from crossroads.training.curricula import CourseSpec
+from crossroads.training.curricula import RENEWAL_GRACE_MONTHS, CourseSpec
 from crossroads.training.forms import (
     CertificationFilterForm,
     CheckForm,
@@ -95,7 +94,12 @@ def course_detail(request: HttpRequest, code: str) -> HttpResponse:
     user = signed_in(request)
     course = queries.course_for(user, code)
     manages = user.can("training.manage")
-    context: dict[str, Any] = {"course": course, "spec": course.spec, "manages": manages}
+    context: dict[str, Any] = {
+        "course": course,
+        "spec": course.spec,
+        "manages": manages,
+        "grace_months": RENEWAL_GRACE_MONTHS,
+    }
     status = 200
     if manages and course.spec.item_bank:
         period = PeriodForm(request.GET or None)
@@ -207,7 +211,8 @@ def _session_page(
         "not_certifying": [row for row in roll if not row.will_certify],
         "add_form": bound.get("add") or RollAddForm(prefix="add", trainees=trainees),
         "version_form": bound.get("version") or VersionForm(),
-        "certifies_until": session.ends_on + relativedelta(months=spec.validity_months),
+        "certifies_until": spec.expires_on(session.ends_on),
+        "grace_months": RENEWAL_GRACE_MONTHS,
         "instructors": list(session.instructors.all()),
     }
     return render(request, "training/session_detail.html", context, status=status)
