@@ -292,6 +292,11 @@ class CitShare:
         return self.certified / self.officers if self.officers else None
 
     @property
+    def percent(self) -> float | None:
+        """The share in percent to one decimal, so 25.3 % above a 25 % target reads as above."""
+        return round(self.share * 100, 1) if self.share is not None else None
+
+    @property
     def standing(self) -> str:
         """below, within or above the target range; "no officers" when there are none."""
         if self.share is None:
