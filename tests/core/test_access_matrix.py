@@ -287,6 +287,10 @@ def _training_session(stage: Stage) -> dict[str, Any]:
     return {"session_id": session.pk}
 
 
+def _training_roll_entry(stage: Stage) -> dict[str, Any]:
+    return {**_training_session(stage), "officer_id": stage.actor.pk}
+
+
 def _training_check(stage: Stage) -> dict[str, Any]:
     return {**_training_session(stage), "phase": "pre"}
 
@@ -506,6 +510,8 @@ CASES: dict[str, Case] = {
     "training:session_attendance": Case(_training_session, body={}, scoped=True),
     "training:session_complete": Case(_training_session, body={}, scoped=True),
     "training:session_cancel": Case(_training_session, body={}, scoped=True),
+    "training:session_edit": Case(_training_session, body={}, scoped=True),
+    "training:session_roll_remove": Case(_training_roll_entry, body={}, scoped=True),
     "training:session_check": Case(_training_check, body={}, scoped=True),
     "training:session_report": Case(_training_session, scoped=True),
     "training:certification_list": Case(answers=200),

@@ -223,6 +223,111 @@ def test_another_agencys_session_answers_404(client: Client) -> None:
         assert client.get(reverse(f"training:{route}", args=[elsewhere.pk])).status_code == 404
 
 
+def test_someone_is_taken_off_the_roll_from_the_session_page(
+    agency: Agency, client: Client
+) -> None:
+    leaving, staying = make_user(agency, "officer"), make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, roll=[leaving, staying])
+    detail = reverse("training:session_detail", args=[session.pk])
+    url = reverse("training:session_roll_remove", args=[session.pk, leaving.pk])
+    page = client.get(detail).content.decode()
+    assert url in page and "Their hours and knowledge checks of this session go too." in page
+    assert reverse("training:session_roll_remove", args=[session.pk, staying.pk]) in page
+    assert client.get(url).status_code == 405
+    assert client.post(url, {}).status_code == 422
+    stale = client.post(url, {"version": "1"})
+    assert stale.status_code == 409 and "changed since you opened it" in stale.content.decode()
+    done = client.post(url, {"version": "3"})
+    assert done.status_code == 302 and done["Location"] == f"{detail}#roll"
+    assert [a.officer for a in Attendance.objects.all()] == [staying]
+    page = client.get(detail).content.decode()
+    assert f"{leaving.display_name} is off the roll." in page and "Roll (1)" in page
+    again = client.post(url, {"version": "4"})
+    assert again.status_code == 422
+    assert f"{leaving.display_name} is not on this session&#x27;s roll." in again.content.decode()
+    stranger = make_user(make_agency(), "officer")
+    elsewhere = reverse("training:session_roll_remove", args=[session.pk, stranger.pk])
+    assert client.post(elsewhere, {"version": "4"}).status_code == 404
+
+
+def test_no_one_is_taken_off_the_roll_of_a_closed_session(agency: Agency, client: Client) -> None:
+    officer = make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, roll=[officer], full_hours=True)
+    actions.session_complete(by=None, session=session, expected_version=2)
+    url = reverse("training:session_roll_remove", args=[session.pk, officer.pk])
+    page = client.get(reverse("training:session_detail", args=[session.pk])).content.decode()
+    assert url not in page and reverse("training:session_edit", args=[session.pk]) not in page
+    refused = client.post(url, {"version": "3"})
+    assert refused.status_code == 422 and "The session is completed." in refused.content.decode()
+    assert Attendance.objects.filter(officer=officer).exists()
+
+
+def test_a_session_is_changed_on_its_page_and_a_bad_change_comes_back_with_422(
+    agency: Agency, coordinator: User, client: Client
+) -> None:
+    session = make_training_session(agency, date(2026, 4, 6), date(2026, 4, 10), course="cit")
+    detail = reverse("training:session_detail", args=[session.pk])
+    url = reverse("training:session_edit", args=[session.pk])
+    assert url in client.get(detail).content.decode()
+    page = client.get(url).content.decode()
+    assert 'value="2026-04-06"' in page and 'name="version" value="1"' in page
+    assert "Crisis Intervention Team (CIT) basic course" in page
+    form = {
+        "starts_on": "2026-04-13",
+        "ends_on": "2026-04-10",
+        "location": "Station 2",
+        "instructors": [str(coordinator.pk)],
+        "version": "1",
+    }
+    refused = client.post(url, form)
+    assert refused.status_code == 422
+    assert 'id="id_ends_on_error"' in refused.content.decode()
+    assert "must be on or after the first day." in refused.content.decode()
+    stranger = make_user(make_agency(), "cit_coordinator")
+    refused = client.post(url, form | {"ends_on": "2026-04-17", "instructors": [str(stranger.pk)]})
+    assert refused.status_code == 422 and "Select a valid choice" in refused.content.decode()
+    assert client.post(url, form | {"ends_on": "2026-04-17", "version": ""}).status_code == 422
+    done = client.post(url, form | {"ends_on": "2026-04-17"})
+    assert done["Location"] == detail
+    stored = TrainingSession.objects.get()
+    assert (stored.starts_on, stored.ends_on, stored.location, stored.version) == (
+        date(2026, 4, 13),
+        date(2026, 4, 17),
+        "Station 2",
+        2,
+    )
+    assert list(stored.instructors.all()) == [coordinator]
+    stale = client.post(url, form | {"ends_on": "2026-04-18"})
+    assert stale.status_code == 409 and "changed since you opened it" in stale.content.decode()
+    assert TrainingSession.objects.get().ends_on == date(2026, 4, 17)
+
+
+def test_a_closed_session_is_not_changed(agency: Agency, client: Client) -> None:
+    session = make_training_session(agency, TODAY)
+    actions.session_cancel(by=None, session=session, expected_version=1)
+    url = reverse("training:session_edit", args=[session.pk])
+    page = client.get(url).content.decode()
+    assert "The session is cancelled: its days, place and instructors stay" in page
+    assert 'name="starts_on"' not in page
+    form = {"starts_on": "2026-03-11", "ends_on": "2026-03-11", "version": "2"}
+    refused = client.post(url, form)
+    assert refused.status_code == 422
+    assert TrainingSession.objects.get().starts_on == TODAY
+
+
+def test_another_agencys_session_is_not_changed_nor_its_roll(client: Client) -> None:
+    elsewhere = make_training_session(make_agency(), TODAY)
+    url = reverse("training:session_edit", args=[elsewhere.pk])
+    assert client.get(url).status_code == 404
+    form = {"starts_on": "2026-03-11", "ends_on": "2026-03-11", "version": "1"}
+    assert client.post(url, form).status_code == 404
+    officer = make_user(elsewhere.agency, "officer")
+    actions.attendance_record(by=None, session=elsewhere, officer=officer, expected_version=1)
+    remove = reverse("training:session_roll_remove", args=[elsewhere.pk, officer.pk])
+    assert client.post(remove, {"version": "2"}).status_code == 404
+    assert Attendance.objects.filter(session=elsewhere).exists()
+
+
 # --- The officer's check, and the report --------------------------------------------------------
 
 
@@ -289,6 +394,27 @@ def test_the_report_gives_the_cohort_means_from_five(agency: Agency, client: Cli
         reverse("training:course_detail", args=["naloxone"]) + "?since=2026-03-11&until=2026-03-01"
     )
     assert backwards.status_code == 422
+
+
+def test_checks_of_someone_taken_off_the_roll_leave_the_report_and_the_cohort(
+    agency: Agency, client: Client
+) -> None:
+    session = _cohort_session(agency, 6)
+    leaving = session.roll.order_by("officer__last_name").first()
+    assert leaving is not None
+    removed = client.post(
+        reverse("training:session_roll_remove", args=[session.pk, leaving.officer_id]),
+        {"version": str(session.version)},
+        follow=True,
+    )
+    assert "is off the roll." in removed.content.decode()
+    page = client.get(reverse("training:session_report", args=[session.pk])).content.decode()
+    assert "5 officers</strong> took both checks" in page
+    assert leaving.officer.display_name not in page
+    session.refresh_from_db()
+    actions.session_complete(by=None, session=session, expected_version=session.version)
+    course = client.get(reverse("training:course_detail", args=["naloxone"])).content.decode()
+    assert "5 officers</strong> took both checks" in course
 
 
 # --- Certifications and the home page ---------------------------------------------------------

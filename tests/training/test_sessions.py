@@ -414,3 +414,166 @@ def test_a_cancelled_session_certifies_no_one_and_is_cancelled_once() -> None:
         actions.session_cancel(by=None, session=session, expected_version=session.version)
     assert not Certification.objects.exists()
     assert AuditEvent.objects.filter(verb="session.cancel").count() == 1
+
+
+# --- Taking someone off the roll ----------------------------------------------------------------
+
+
+def test_someone_taken_off_the_roll_loses_their_hours_and_checks_with_one_audit_event() -> None:
+    agency = make_agency()
+    leaving, staying = make_user(agency, "officer"), make_user(agency, "officer")
+    session = make_training_session(agency, TODAY, roll=[leaving, staying], full_hours=True)
+    for officer in (leaving, staying):
+        actions.check_submit(by=officer, session=session, phase="pre", answers=NALOXONE_RIGHT)
+    coordinator = make_user(agency, "cit_coordinator")
+    after = actions.attendance_remove(
+        by=coordinator, session=session, officer=leaving, expected_version=3
+    )
+    assert after.version == session.version == 4
+    assert [a.officer for a in Attendance.objects.all()] == [staying]
+    assert [c.officer for c in KnowledgeCheck.objects.all()] == [staying]
+    event = AuditEvent.objects.get(verb="attendance.remove")
+    assert event.actor == coordinator
+    assert event.detail == {
+        "session": str(session.pk),
+        "officer": str(leaving.pk),
+        "module_hours": {"overdose_recognition": 1.0, "naloxone_practice": 1.0},
+        "checks": {"pre": [7, 7]},
+    }
+    # Back on the roll, they start afresh: no hours, and the check before is theirs to take.
+    actions.attendance_record(by=None, session=session, officer=leaving, expected_version=4)
+    assert Attendance.objects.get(officer=leaving).module_hours == {}
+    actions.check_submit(by=leaving, session=session, phase="pre", answers=NALOXONE_RIGHT)
+
+
+def test_taking_someone_off_the_roll_is_refused_off_it_stale_closed_or_from_elsewhere() -> None:
+    agency = make_agency()
+    officer, never = make_user(agency, "officer"), make_user(agency, "officer")
+    session = make_training_session(agency, date(2026, 3, 9), roll=[officer], full_hours=True)
+    with pytest.raises(ValidationError) as refused:
+        actions.attendance_remove(by=None, session=session, officer=never, expected_version=2)
+    assert f"{never.display_name} is not on this session's roll." in _messages(refused, "officer")
+    with pytest.raises(StaleVersion):
+        actions.attendance_remove(by=None, session=session, officer=officer, expected_version=1)
+    with pytest.raises(ValidationError, match="another agency"):
+        actions.attendance_remove(
+            by=make_user(make_agency(), "cit_coordinator"),
+            session=session,
+            officer=officer,
+            expected_version=2,
+        )
+    actions.session_complete(by=None, session=session, expected_version=2)
+    with pytest.raises(ValidationError, match=r"The session is completed\."):
+        actions.attendance_remove(by=None, session=session, officer=officer, expected_version=3)
+    cancelled = make_training_session(agency, TODAY, roll=[officer])
+    actions.session_cancel(by=None, session=cancelled, expected_version=2)
+    with pytest.raises(ValidationError, match=r"The session is cancelled\."):
+        actions.attendance_remove(by=None, session=cancelled, officer=officer, expected_version=3)
+    assert Attendance.objects.filter(officer=officer).count() == 2
+    assert not AuditEvent.objects.filter(verb="attendance.remove").exists()
+
+
+# --- Changing a scheduled session ---------------------------------------------------------------
+
+
+def test_a_scheduled_session_is_changed_and_the_audit_event_keeps_what_it_was() -> None:
+    agency = make_agency()
+    first, second = make_user(agency, "cit_coordinator"), make_user(agency, "officer")
+    session = actions.session_create(
+        by=first,
+        agency=agency,
+        course="cit",
+        starts_on=date(2026, 4, 6),
+        ends_on=date(2026, 4, 10),
+        location="Academy",
+        instructors=[first],
+    )
+    changed = actions.session_update(
+        by=first,
+        session=session,
+        starts_on=date(2026, 4, 13),
+        ends_on=date(2026, 4, 17),
+        location=" Academy ",
+        instructors=[second],
+        expected_version=1,
+    )
+    stored = TrainingSession.objects.get()
+    assert (stored.starts_on, stored.ends_on, stored.location, stored.version) == (
+        date(2026, 4, 13),
+        date(2026, 4, 17),
+        "Academy",
+        2,
+    )
+    assert changed.version == session.version == 2
+    assert list(stored.instructors.all()) == [second] and stored.course == "cit"
+    event = AuditEvent.objects.get(verb="session.update")
+    assert (event.actor, event.object_id) == (first, str(session.pk))
+    assert event.detail == {
+        "was": {"starts_on": "2026-04-06", "ends_on": "2026-04-10"},
+        "instructors_added": [str(second.pk)],
+        "instructors_removed": [str(first.pk)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "reason"),
+    [
+        ({"ends_on": date(2026, 4, 5)}, "ends_on", "on or after the first day"),
+        ({"instructors": "stranger"}, "instructors", "not active staff of"),
+        ({"instructors": "deactivated"}, "instructors", "not active staff of"),
+        ({"location": "x" * 201}, "location", "at most 200 characters"),
+    ],
+)
+def test_a_bad_change_is_refused_naming_the_field(
+    change: dict[str, object], field: str, reason: str
+) -> None:
+    agency = make_agency()
+    session = make_training_session(agency, date(2026, 4, 6), date(2026, 4, 10))
+    given: dict[str, object] = {
+        "starts_on": date(2026, 4, 6),
+        "ends_on": date(2026, 4, 10),
+        "location": "",
+        "instructors": [],
+    } | change
+    if change.get("instructors") == "stranger":
+        given["instructors"] = [make_user(make_agency(), "cit_coordinator")]
+    elif change.get("instructors") == "deactivated":
+        former = make_user(agency, "officer")
+        user_deactivate(by=None, user=former)
+        former.refresh_from_db()
+        given["instructors"] = [former]
+    with pytest.raises(ValidationError) as refused:
+        actions.session_update(by=None, session=session, expected_version=1, **given)  # type: ignore[arg-type]
+    assert list(refused.value.message_dict) == [field]
+    assert reason in _messages(refused, field)
+    stored = TrainingSession.objects.get()
+    assert (stored.ends_on, stored.location, stored.version) == (date(2026, 4, 10), "", 1)
+    assert not AuditEvent.objects.filter(verb="session.update").exists()
+
+
+def test_a_change_is_refused_stale_closed_or_from_elsewhere() -> None:
+    agency = make_agency()
+    session = make_training_session(agency, date(2026, 3, 9))
+    plan: dict[str, object] = {
+        "starts_on": date(2026, 3, 9),
+        "ends_on": date(2026, 3, 9),
+        "location": "Station 2",
+        "instructors": [],
+    }
+    with pytest.raises(StaleVersion):
+        actions.session_update(by=None, session=session, expected_version=7, **plan)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="another agency"):
+        actions.session_update(
+            by=make_user(make_agency(), "cit_coordinator"),
+            session=session,
+            expected_version=1,
+            **plan,  # type: ignore[arg-type]
+        )
+    actions.session_complete(by=None, session=session, expected_version=1)
+    with pytest.raises(ValidationError, match=r"The session is completed\."):
+        actions.session_update(by=None, session=session, expected_version=2, **plan)  # type: ignore[arg-type]
+    cancelled = make_training_session(agency, TODAY)
+    actions.session_cancel(by=None, session=cancelled, expected_version=1)
+    with pytest.raises(ValidationError, match=r"The session is cancelled\."):
+        actions.session_update(by=None, session=cancelled, expected_version=2, **plan)  # type: ignore[arg-type]
+    assert not TrainingSession.objects.filter(location="Station 2").exists()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, ImportBatch, User
-from crossroads.demo import casework, certifications, directory, history, rosters
+from crossroads.demo import casework, certifications, courses, directory, history, rosters
 from crossroads.demo.alder import FIRST_NAMES, LAST_NAMES
 from crossroads.demo.calls import seed_calls
 from crossroads.encounters import actions as encounter_actions
@@ -102,6 +102,7 @@ class County:
     imports: list[ImportBatch] = field(default_factory=list)  # the police history, one per agency
     casework: casework.Casework | None = None  # referrals, consents and program cases
     rosters: rosters.Rosters | None = None  # patrol squads and who works in them
+    training: courses.Calendar | None = None  # the course just ended, the sessions ahead
 
 
 def build_county(
@@ -197,6 +198,10 @@ def build_county(
         names = {key: name for key, name, *_ in AGENCIES}
         directory.load(county, names, seed=seed, now=until, progress=progress)
         county.casework = casework.load(county, seed=seed, now=until, progress=progress)
+        progress("training calendar")
+        county.training = courses.load(
+            county.agencies, [*county.sign_ins, *county.staff], seed=seed, now=until
+        )
     return county
 
 

@@ -558,13 +558,7 @@ def session_create(
     _own_agency(by, agency.pk, "agency")
     if queries.course_spec(agency.pk, course) is None:
         raise ValidationError({"course": f"{agency.short_name} offers no course {course!r}."})
-    if ends_on < starts_on:
-        raise ValidationError({"ends_on": "must be on or after the first day."})
-    outsiders = [i.display_name for i in instructors if i.agency_id != agency.pk or not i.is_active]
-    if outsiders:
-        raise ValidationError(
-            {"instructors": f"not active staff of {agency.short_name}: {', '.join(outsiders)}."}
-        )
+    _check_plan(agency, starts_on, ends_on, instructors)
     session = TrainingSession(
         agency=agency,
         course=course,
@@ -580,6 +574,66 @@ def session_create(
         session.instructors.set(instructors)
         audit.record(by=by, verb="session.create", obj=session, agency=agency)
     return session
+
+
+def _check_plan(
+    agency: Agency, starts_on: date, ends_on: date, instructors: Sequence[User]
+) -> None:
+    """When a session runs and who teaches it, as scheduled or edited: its last day is not
+    before its first, and its instructors are active staff of its agency."""
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": "must be on or after the first day."})
+    outsiders = [i.display_name for i in instructors if i.agency_id != agency.pk or not i.is_active]
+    if outsiders:
+        raise ValidationError(
+            {"instructors": f"not active staff of {agency.short_name}: {', '.join(outsiders)}."}
+        )
+
+
+def session_update(
+    *,
+    by: User | None,
+    session: TrainingSession,
+    starts_on: date,
+    ends_on: date,
+    location: str,
+    instructors: Sequence[User],
+    expected_version: int,
+) -> TrainingSession:
+    """Change a scheduled session's days, place and instructors (checked as when it was
+    scheduled; its course stays). The audit event keeps what it was before."""
+    _own_agency(by, session.agency_id, "session")
+    _check_plan(session.agency, starts_on, ends_on, instructors)
+    with transaction.atomic():
+        current = _locked(session, expected_version)
+        _require_scheduled(current)
+        edited = {"starts_on": starts_on, "ends_on": ends_on, "location": location.strip()}
+        was = {
+            name: str(getattr(current, name))
+            for name, value in edited.items()
+            if getattr(current, name) != value
+        }
+        taught = {str(pk) for pk in current.instructors.values_list("pk", flat=True)}
+        teaching = {str(instructor.pk) for instructor in instructors}
+        for name, value in edited.items():
+            setattr(current, name, value)
+        current.version += 1
+        current.full_clean()
+        current.save(update_fields=[*edited, "version"])
+        current.instructors.set(instructors)
+        session.version = current.version
+        audit.record(
+            by=by,
+            verb="session.update",
+            obj=current,
+            agency=current.agency,
+            detail={
+                "was": was,
+                "instructors_added": sorted(teaching - taught),
+                "instructors_removed": sorted(taught - teaching),
+            },
+        )
+    return current
 
 
 def _locked(session: TrainingSession, expected_version: int) -> TrainingSession:
@@ -649,6 +703,44 @@ def attendance_record(
     return attendance
 
 
+def attendance_remove(
+    *, by: User | None, session: TrainingSession, officer: User, expected_version: int
+) -> TrainingSession:
+    """Take someone off a scheduled session's roll, with the hours recorded for them and the
+    knowledge checks they took of it: a check counts only for someone on the roll, and the
+    session's report and its course's cohort read every check of the session. The audit event
+    keeps the hours and scores removed. Returns the session as it now stands."""
+    _own_agency(by, session.agency_id, "session")
+    with transaction.atomic():
+        current = _locked(session, expected_version)
+        _require_scheduled(current)
+        attendance = Attendance.objects.filter(session=current, officer=officer).first()
+        if attendance is None:
+            raise ValidationError(
+                {"officer": f"{officer.display_name} is not on this session's roll."}
+            )
+        checks = KnowledgeCheck.objects.filter(session=current, officer=officer)
+        scores = {check.phase: [check.score, check.max_score] for check in checks}
+        audit.record(
+            by=by,
+            verb="attendance.remove",
+            obj=attendance,
+            agency=current.agency,
+            detail={
+                "session": str(current.pk),
+                "officer": str(officer.pk),
+                "module_hours": attendance.module_hours,
+                "checks": scores,
+            },
+        )
+        checks.delete()
+        attendance.delete()
+        current.version += 1
+        current.save(update_fields=["version"])
+        session.version = current.version
+    return current
+
+
 def check_submit(
     *,
     by: User,
@@ -658,13 +750,17 @@ def check_submit(
     at: datetime | None = None,
 ) -> KnowledgeCheck:
     """An officer on the roll answers the course's knowledge check, before or after the
-    session (once each; see knowledge.why_closed); scored on the spot."""
+    session (once each; see knowledge.why_closed); scored on the spot. `at` is when it was
+    taken (the demo's calendar gives it; pages and the API take now): the check must have been
+    open on that day, in the agency's calendar."""
     if not session.roll.filter(officer=by).exists():
         raise ValidationError({"officer": "You are not on this session's roll."})
     spec = queries.session_spec(session)
     if spec.item_bank is None:
         raise ValidationError({"phase": f"{spec.name} has no knowledge check."})
-    closed = queries.check_closed(session, by, phase, queries.agency_today(session.agency))
+    taken_at = at or timezone.now()
+    day = taken_at.astimezone(ZoneInfo(session.agency.time_zone)).date()
+    closed = queries.check_closed(session, by, phase, day)
     if closed:
         raise ValidationError({"phase": closed})
     try:
@@ -680,7 +776,7 @@ def check_submit(
         answers=dict(answers),
         score=result.correct,
         max_score=result.out_of,
-        taken_at=at or timezone.now(),
+        taken_at=taken_at,
     )
     try:
         with transaction.atomic():

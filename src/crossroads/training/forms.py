@@ -124,8 +124,16 @@ class CourseForm(UswdsForm):
         return modules
 
 
-class SessionForm(UswdsForm):
-    course = forms.ChoiceField()
+class VersionForm(UswdsForm):
+    """What a session edit sends back: the version the page showed (a conflict answers 409)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class SessionPlanForm(UswdsForm):
+    """When and where a session runs and who teaches it: set when it is scheduled, changed
+    while it is."""
+
     starts_on = date_field("First day")
     ends_on = date_field("Last day")
     location = forms.CharField(max_length=200, required=False)
@@ -137,21 +145,26 @@ class SessionForm(UswdsForm):
         "than one.",
     )
 
-    def __init__(
-        self, *args: Any, courses: list[OfferedCourse], staff: QuerySet[User], **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["instructors"].queryset = staff  # type: ignore[attr-defined]
+
+
+class SessionForm(SessionPlanForm):
+    course = forms.ChoiceField()
+
+    field_order = ["course"]
+
+    def __init__(self, *args: Any, courses: list[OfferedCourse], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["course"].choices = [  # type: ignore[attr-defined]
             ("", "Choose a course"),
             *((course.spec.code, course.spec.name) for course in courses),
         ]
-        self.fields["instructors"].queryset = staff  # type: ignore[attr-defined]
 
 
-class VersionForm(UswdsForm):
-    """What a session edit sends back: the version the page showed (a conflict answers 409)."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput)
+class SessionEditForm(SessionPlanForm, VersionForm):
+    """A scheduled session's plan, as the page showed it at `version`."""
 
 
 class RollAddForm(VersionForm):

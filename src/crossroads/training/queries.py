@@ -170,6 +170,12 @@ def session_for(user: User, session_id: UUID) -> TrainingSession:
     return session
 
 
+def session_person(session: TrainingSession, person_id: UUID) -> User:
+    """Someone of the session's agency, named by a page about its roll (whether they are on it
+    is the action's to say, after its version check); anyone else answers 404."""
+    return get_object_or_404(User, pk=person_id, agency_id=session.agency_id)
+
+
 def session_to_take(user: User, session_id: UUID) -> tuple[TrainingSession, Attendance]:
     """A session the user is on the roll of, to take its checks; any other answers 404."""
     access.require_permission(user, "training.view")

@@ -22,6 +22,12 @@ urlpatterns: list[URLPattern] = [
         "sessions/<uuid:session_id>/complete/", sessions.session_complete, name="session_complete"
     ),
     path("sessions/<uuid:session_id>/cancel/", sessions.session_cancel, name="session_cancel"),
+    path("sessions/<uuid:session_id>/edit/", sessions.session_edit, name="session_edit"),
+    path(
+        "sessions/<uuid:session_id>/roll/<uuid:officer_id>/remove/",
+        sessions.session_roll_remove,
+        name="session_roll_remove",
+    ),
     path(
         "sessions/<uuid:session_id>/check/<str:phase>/",
         sessions.session_check,

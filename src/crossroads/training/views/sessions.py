@@ -34,6 +34,7 @@ from crossroads.training.forms import (
     HoursForm,
     PeriodForm,
     RollAddForm,
+    SessionEditForm,
     SessionForm,
     VersionForm,
 )
@@ -175,6 +176,43 @@ def session_detail(request: HttpRequest, session_id: UUID) -> HttpResponse:
     return _session_page(request, queries.session_for(signed_in(request), session_id))
 
 
+@in_agency_time
+def session_edit(request: HttpRequest, session_id: UUID) -> HttpResponse:
+    """Change a scheduled session's days, place and instructors (its course stays)."""
+    user = signed_in(request)
+    session = queries.session_for(user, session_id)
+    form = SessionEditForm(
+        request.POST if request.method == "POST" else None,
+        initial={
+            "starts_on": session.starts_on,
+            "ends_on": session.ends_on,
+            "location": session.location,
+            "instructors": list(session.instructors.all()),
+            "version": session.version,
+        },
+        staff=queries.staff_of(session.agency_id),
+    )
+    context = {
+        "session": session,
+        "spec": queries.session_spec(session),
+        "form": form,
+        "editable": session.status == TrainingSession.Status.SCHEDULED,
+    }
+    if request.method != "POST":
+        return render(request, "training/session_edit.html", context)
+
+    def act() -> TrainingSession:
+        plan = dict(form.cleaned_data)
+        version = plan.pop("version")
+        return actions.session_update(by=user, session=session, expected_version=version, **plan)
+
+    done, status = _acted(form, act)
+    if done is None:
+        return render(request, "training/session_edit.html", context, status=status)
+    messages.success(request, "Session changed.")
+    return redirect("training:session_detail", session_id=session.pk)
+
+
 def _session_page(
     request: HttpRequest,
     session: TrainingSession,
@@ -252,6 +290,27 @@ def session_attendance(request: HttpRequest, session_id: UUID) -> HttpResponse:
     if done is None:
         return _session_page(request, session, {"add": form}, status)
     messages.success(request, f"{form.cleaned_data['officer'].display_name} is on the roll.")
+    return _back_to(session, "roll")
+
+
+@require_POST
+@in_agency_time
+def session_roll_remove(request: HttpRequest, session_id: UUID, officer_id: UUID) -> HttpResponse:
+    """Take someone off the roll, with their hours and their checks of the session."""
+    user = signed_in(request)
+    session = queries.session_for(user, session_id)
+    officer = queries.session_person(session, officer_id)
+    form = VersionForm(request.POST)
+
+    def act() -> TrainingSession:
+        return actions.attendance_remove(
+            by=user, session=session, officer=officer, expected_version=form.cleaned_data["version"]
+        )
+
+    done, status = _acted(form, act)
+    if done is None:
+        return _session_page(request, session, {"version": form}, status)
+    messages.success(request, f"{officer.display_name} is off the roll.")
     return _back_to(session, "roll")
 
 
