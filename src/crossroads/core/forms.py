@@ -31,12 +31,14 @@ def uuid_or_none(value: object) -> UUID | None:
 
 
 def add_validation_errors(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show an action's ValidationError on the form: on the field it names, else above it."""
+    """Show an action's ValidationError on the form: on the field it names, else above it (a
+    hidden field shows no errors, so an error about it goes above the form too)."""
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
     for field, errors in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, errors)
+        shown = field in form.fields and not form.fields[field].widget.is_hidden
+        form.add_error(field if shown else None, errors)
 
 
 class UswdsForm(forms.Form):
