@@ -74,8 +74,10 @@ def _encounters(user: User, person: Person) -> list[Entry]:
 
 
 def _referrals(user: User, person: Person, path: str) -> list[Entry]:
-    found = Referral.objects.filter(person=person).select_related(
-        "service", "agency", "receiving_agency", "person"
+    found = (
+        Referral.objects.filter(person=person)
+        .select_related("service", "agency", "receiving_agency", "person")
+        .prefetch_related("events")
     )
     entries = []
     for referral in found:
