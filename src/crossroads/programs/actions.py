@@ -35,7 +35,7 @@ from crossroads.programs.models import (
     Program,
 )
 from crossroads.programs.schedule import follow_ups_due
-from crossroads.programs.types import ProgramType, program_types
+from crossroads.programs.types import ProgramType, answer_text, program_types
 from crossroads.programs.workflow import IllegalMove, check_move
 
 # Rules of the tasks a case raises (core.Task raises one per rule and record).
@@ -46,10 +46,6 @@ INTAKE_OVERDUE_RULE = "lead.intake_overdue"
 CHARGE_DECISION_RULE = "lead.charge_decision"  # one per prosecutor's office: ...:<agency id>
 TEXT_LENGTH = 500
 GOAL_LENGTH = 300
-
-
-def _answer_text(answer: bool | None) -> str:
-    return {True: "yes", False: "no", None: "unknown"}[answer]
 
 
 # --- Programs -----------------------------------------------------------------------------------
@@ -214,7 +210,7 @@ def case_open(
         referred_by_agency_id=by.agency_id if by.agency_id != program.agency_id else None,
         entry_path=entry_path,
         status=spec.initial,
-        eligibility={code: _answer_text(a) for code, a in answers.items()},
+        eligibility={code: answer_text(a) for code, a in answers.items()},
         case_manager=manager,
         opened_by=by,
         opened_at=at,
@@ -250,7 +246,7 @@ def _opening_events(case: Case, by: User, at: datetime, answers: Mapping[str, bo
     for code, answer in answers.items():
         item = spec.item(code)
         kind = CaseEvent.Kind.SIGN_OFF if item and item.sign_off else CaseEvent.Kind.ELIGIBILITY
-        _event(case, kind, by, at, value=f"{code}={_answer_text(answer)}")
+        _event(case, kind, by, at, value=f"{code}={answer_text(answer)}")
     if case.charge_status == Case.Charge.HELD:
         _event(case, CaseEvent.Kind.CHARGE, by, at, value=Case.Charge.HELD)
 
@@ -304,12 +300,12 @@ def case_answer_eligibility(
         if answer is None:
             case.eligibility.pop(item, None)
         else:
-            case.eligibility[item] = _answer_text(answer)
+            case.eligibility[item] = answer_text(answer)
         case.version += 1
         case.save(update_fields=["eligibility", "version"])
         entry = spec.item(item)
         kind = CaseEvent.Kind.SIGN_OFF if entry and entry.sign_off else CaseEvent.Kind.ELIGIBILITY
-        _event(case, kind, by, at, value=f"{item}={_answer_text(answer)}")
+        _event(case, kind, by, at, value=f"{item}={answer_text(answer)}")
         audit.record(by=by, verb="case.eligibility.answer", obj=case, detail={"item": item})
     return case
 
@@ -476,7 +472,7 @@ def lead_deadlines_check(*, now: datetime) -> int:
         charge_status=Case.Charge.HELD,
         intake_deadline_at__lte=now,
     ).select_related("program", "agency", "case_manager")
-    overdue = [c for c in candidates if c.status in c.program.spec.pre_intake_statuses]
+    overdue = [case for case in candidates if case.awaiting_intake]
     offices = _prosecutors_of({c.agency_id for c in overdue}, now)
     with transaction.atomic():
         for case in overdue:

@@ -12,10 +12,10 @@ from django.db.models import QuerySet
 from crossroads.core.forms import UswdsForm
 from crossroads.core.models import User
 from crossroads.programs.models import Case, Contact, FollowUp, Program
-from crossroads.programs.types import ProgramType, label_of
+from crossroads.programs.types import ANSWER_TEXT, ProgramType, answer_text, label_of
 
 ANSWERS = [("yes", "Yes"), ("no", "No"), ("unknown", "Not known yet")]
-ANSWER_VALUES = {"yes": True, "no": False, "unknown": None}
+ANSWER_VALUES = {text: answer for answer, text in ANSWER_TEXT.items()}
 TEXT_AREA = {"class": "usa-textarea", "rows": 3}
 
 
@@ -38,10 +38,6 @@ class LabelledChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     def label_from_instance(self, obj: Any) -> str:
         return self.labeller(obj)
-
-
-def answer_text(answer: bool | None) -> str:
-    return {True: "yes", False: "no", None: "unknown"}[answer]
 
 
 def item_field(code: str) -> str:

@@ -116,6 +116,14 @@ class Case(models.Model):
         return f"{self.program_id} case of {self.person_id} ({self.status})"
 
     @property
+    def awaiting_intake(self) -> bool:
+        """A held charge on a case not yet through intake: its deadline is still to meet."""
+        return (
+            self.charge_status == Case.Charge.HELD
+            and self.status in self.program.spec.pre_intake_statuses
+        )
+
+    @property
     def answers(self) -> dict[str, bool | None]:
         """The eligibility checklist as the type reads it: yes, no, or not answered."""
         return {code: answer == "yes" for code, answer in self.eligibility.items()}

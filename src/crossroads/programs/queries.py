@@ -32,8 +32,6 @@ from crossroads.programs.models import Case, CaseEvent, FollowUp, Program
 from crossroads.programs.schedule import Due, due_bucket, end_of_day
 from crossroads.programs.types import program_types
 
-# Who may see the whole agency's caseload, not only their own cases.
-SUPERVISORS = frozenset({"program_manager", "cit_coordinator"})
 # What a partner (the prosecutor's office) reads of a case's history.
 PARTNER_EVENTS = frozenset(
     {
@@ -154,10 +152,6 @@ def case_read(user: User, case_id: UUID, *, path: str = "page") -> CaseRead:
     return CaseRead(case, as_partner, notice)
 
 
-def case_for(user: User, case_id: UUID) -> Case:
-    return case_read(user, case_id).case
-
-
 def case_to_work(user: User, case_id: UUID) -> Case:
     """A case of the user's own agency, to work on (programs.work); anyone else's answers 404."""
     access.require_permission(user, "programs.work")
@@ -220,7 +214,7 @@ class Caseload:
 
 
 def may_see_everyone(user: User) -> bool:
-    return bool(user.role_codes & SUPERVISORS)
+    return user.can("programs.supervise")
 
 
 def caseload(user: User, now: datetime, everyone: bool = False) -> Caseload:
@@ -286,7 +280,7 @@ def _due_deadlines(cases: QuerySet[Case], horizon: datetime) -> list[CaseloadRow
     return [
         CaseloadRow(case, "Intake deadline", due_at=case.intake_deadline_at)
         for case in held
-        if case.status in case.program.spec.pre_intake_statuses
+        if case.awaiting_intake
     ]
 
 
@@ -362,10 +356,9 @@ def sign_off_list(user: User, now: datetime) -> SignOffList:
             item.sign_off and case.answers.get(item.code) is None for item in spec.eligibility
         )
         overdue = (
-            case.charge_status == Case.Charge.HELD
+            case.awaiting_intake
             and case.intake_deadline_at is not None
             and case.intake_deadline_at <= now
-            and case.status in spec.pre_intake_statuses
         )
         if not (waiting or overdue):
             continue

@@ -122,14 +122,6 @@ class ProgramType(_Strict):
     def closed_statuses(self) -> frozenset[str]:
         return frozenset(code for code, status in self.statuses.items() if not status.next)
 
-    def is_eligible(self, answers: Mapping[str, bool | None]) -> bool:
-        """Eligible when no excluding item is answered yes and every required item is yes."""
-        for item in self.eligibility:
-            answer = answers.get(item.code)
-            if (item.excludes and answer is True) or (item.requires and answer is not True):
-                return False
-        return True
-
     def unanswered(self, answers: Mapping[str, bool | None]) -> tuple[str, ...]:
         return tuple(item.code for item in self.eligibility if answers.get(item.code) is None)
 
@@ -193,10 +185,6 @@ def load_catalogue(path: Path = TYPES_FILE) -> ProgramTypes:
     return raw.model_copy(update={"types": types})
 
 
-def load_program_types(path: Path = TYPES_FILE) -> dict[str, ProgramType]:
-    return load_catalogue(path).types
-
-
 @cache
 def catalogue() -> ProgramTypes:
     return load_catalogue()
@@ -204,6 +192,13 @@ def catalogue() -> ProgramTypes:
 
 def program_types() -> dict[str, ProgramType]:
     return catalogue().types
+
+
+ANSWER_TEXT = {True: "yes", False: "no", None: "unknown"}  # a checklist answer, as stored
+
+
+def answer_text(answer: bool | None) -> str:
+    return ANSWER_TEXT[answer]
 
 
 def label_of(code: str) -> str:

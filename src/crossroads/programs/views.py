@@ -48,12 +48,11 @@ from crossroads.programs.forms import (
     GoalForm,
     MoveForm,
     ProgramChoiceForm,
-    answer_text,
 )
 from crossroads.programs.models import Case, CaseEvent, FollowUp, Goal, Program
 from crossroads.programs.queries import CaseRead
 from crossroads.programs.schedule import days_left, follow_up_label
-from crossroads.programs.types import ProgramType, label_of
+from crossroads.programs.types import ProgramType, answer_text, label_of
 from crossroads.programs.workflow import IllegalMove, decided_move, moves_for
 
 View = Callable[..., HttpResponse]
