@@ -8,7 +8,7 @@ The pages and their JSON twins (consent/api.py) share the actions in consent/act
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -47,7 +47,6 @@ from crossroads.core.ratelimit import limited
 from crossroads.people.models import Person
 
 ACCOUNTING_SHOWN = 500  # rows on the agency-wide page; the CSV has them all
-View = Callable[..., HttpResponseBase]
 
 
 def _posted(request: HttpRequest) -> tuple[Any, Any]:

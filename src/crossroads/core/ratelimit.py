@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+from crossroads.core.access import View
 from crossroads.core.models import RateCounter
 
 
@@ -36,9 +37,6 @@ def retry_after(name: str, who: str) -> int | None:
     if used <= limit:
         return None
     return max(1, math.ceil(window_start + seconds - now))
-
-
-View = Callable[..., HttpResponseBase]
 
 
 def limited(name: str) -> Callable[[View], View]:

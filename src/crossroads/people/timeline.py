@@ -21,7 +21,7 @@ from datetime import datetime
 from django.urls import reverse
 
 from crossroads.consent.actions import disclosure_decide
-from crossroads.consent.policy import NO_CONSENT, Purpose
+from crossroads.consent.policy import NO_CONSENT
 from crossroads.consent.queries import consents_of
 from crossroads.core import access
 from crossroads.core.models import DataCategory, User
@@ -147,7 +147,7 @@ def _status_label(case: Case, code: str) -> str:
 def _participation(user: User, case: Case, path: str) -> Entry:
     """What the referring agency learns of a case: that it referred the person (its own fact)
     and, only under consent, the status the program gives now."""
-    purpose = Purpose.MONITORING if case.program.spec.criminal_justice else Purpose.TREATMENT
+    purpose = case.program.spec.disclosure_purpose
     disclosed = disclosure_decide(
         by=user,
         person=case.person,

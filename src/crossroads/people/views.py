@@ -6,17 +6,19 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from crossroads.core.access import signed_in
+from crossroads.core.access import in_agency_time, signed_in
 from crossroads.people import actions, queries
 from crossroads.people.flag_kinds import flag_kinds
 from crossroads.people.models import PersonFlag
 from crossroads.people.timeline import timeline_for
 
 
+@in_agency_time
 def person_timeline(
     request: HttpRequest, person_id: UUID, error: ValidationError | None = None
 ) -> HttpResponse:
@@ -36,7 +38,8 @@ def person_timeline(
 
 
 @require_POST
-def flag_set(request: HttpRequest, person_id: UUID) -> HttpResponse:
+@in_agency_time
+def flag_set(request: HttpRequest, person_id: UUID) -> HttpResponseBase:
     person = queries.person_for(signed_in(request), person_id, "people.flags")
     try:
         days = int(request.POST.get("days") or 0)
@@ -56,7 +59,8 @@ def flag_set(request: HttpRequest, person_id: UUID) -> HttpResponse:
 
 
 @require_POST
-def flag_clear(request: HttpRequest, person_id: UUID, flag_id: UUID) -> HttpResponse:
+@in_agency_time
+def flag_clear(request: HttpRequest, person_id: UUID, flag_id: UUID) -> HttpResponseBase:
     person = queries.person_for(signed_in(request), person_id, "people.flags")
     flag = get_object_or_404(PersonFlag, pk=flag_id, person=person)
     actions.flag_clear(by=signed_in(request), flag=flag)

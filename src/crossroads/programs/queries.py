@@ -152,9 +152,10 @@ def case_read(user: User, case_id: UUID, *, path: str = "page") -> CaseRead:
     return CaseRead(case, as_partner, notice)
 
 
-def case_to_work(user: User, case_id: UUID) -> Case:
-    """A case of the user's own agency, to work on (programs.work); anyone else's answers 404."""
-    access.require_permission(user, "programs.work")
+def case_to_work(user: User, case_id: UUID, permission: str = "programs.work") -> Case:
+    """A case of the user's own agency, to work on (or, with `referrals.start`, to refer its
+    participant from); anyone else's answers 404."""
+    access.require_permission(user, permission)
     case = get_object_or_404(Case.objects.select_related(*CASE_RELATED), pk=case_id)
     access.require_agency(user, case.agency_id)
     access.record_read(user, case)

@@ -15,6 +15,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from crossroads.consent.policy import Purpose
+
 TYPES_FILE = Path(__file__).with_name("program_types.yaml")
 
 
@@ -117,6 +119,12 @@ class ProgramType(_Strict):
             for code in self.statuses
             if code not in after and self.intake_status in self.reachable_from(code)
         )
+
+    @property
+    def disclosure_purpose(self) -> Purpose:
+        """Why what the program says of a participant flows to those who referred them: a
+        criminal-justice program's to monitor their progress (§2.35), any other's for treatment."""
+        return Purpose.MONITORING if self.criminal_justice else Purpose.TREATMENT
 
     @property
     def closed_statuses(self) -> frozenset[str]:

@@ -55,8 +55,6 @@ from crossroads.programs.schedule import days_left, follow_up_label
 from crossroads.programs.types import ProgramType, answer_text, label_of
 from crossroads.programs.workflow import IllegalMove, decided_move, moves_for
 
-View = Callable[..., HttpResponse]
-
 
 def _zone(user: User) -> ZoneInfo:
     return ZoneInfo(user.agency.time_zone)

@@ -313,12 +313,10 @@ def _address(referral: Referral, now: datetime) -> None:
 
 
 def _purpose(referral: Referral) -> Purpose:
-    """A criminal-justice program (LEAD) refers to monitor the person's progress (§2.35);
-    everyone else refers for treatment."""
+    """A referral from a program case is made for the program's purpose; any other, for
+    treatment."""
     case = referral.case
-    if case is not None and case.program.spec.criminal_justice:
-        return Purpose.MONITORING
-    return Purpose.TREATMENT
+    return case.program.spec.disclosure_purpose if case is not None else Purpose.TREATMENT
 
 
 def _close_reminder(referral: Referral, by: User) -> None:

@@ -27,6 +27,7 @@ from crossroads.core.access import api_caller
 from crossroads.core.models import User
 from crossroads.encounters.queries import encounter_for
 from crossroads.people.queries import person_known_to
+from crossroads.programs.queries import case_to_work
 from crossroads.referrals import actions, fhir, queries
 from crossroads.referrals.models import Referral
 from crossroads.referrals.workflow import Side, moves_for
@@ -211,7 +212,7 @@ def referral_start(request: HttpRequest, payload: ReferralIn) -> Status[Any]:
         service=service,
         site=site,
         encounter=encounter_for(user, payload.encounter) if payload.encounter else None,
-        case=queries.case_to_refer_from(user, payload.case) if payload.case else None,
+        case=case_to_work(user, payload.case, "referrals.start") if payload.case else None,
         person=person_known_to(user, payload.person, "referrals.start") if payload.person else None,
         need=payload.need,
         urgency=payload.urgency,

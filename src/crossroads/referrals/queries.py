@@ -23,7 +23,6 @@ from crossroads.consent.policy import NO_CONSENT, Purpose
 from crossroads.core import access
 from crossroads.core.models import Agency, User
 from crossroads.directory.models import Organization, Service, ServiceAtLocation
-from crossroads.programs.models import Case
 from crossroads.referrals.models import Referral
 from crossroads.referrals.workflow import CLOSED, INFORMATION_OF_STATUS, Side, Status
 
@@ -135,15 +134,6 @@ def inbox_for(user: User, *, limit: int = LIST_LIMIT) -> list[Referral]:
     referrals = (new + in_progress + closed)[:limit]
     access.record_list_read(user, "referral", len(referrals))
     return referrals
-
-
-def case_to_refer_from(user: User, case_id: UUID) -> Case:
-    """A program case of the user's agency, to refer its participant (audited); else 404."""
-    access.require_permission(user, "referrals.start")
-    case = get_object_or_404(Case.objects.select_related("program", "person"), pk=case_id)
-    access.require_agency(user, case.agency_id)
-    access.record_read(user, case)
-    return case
 
 
 def consents_to_attach(user: User, referral: Referral) -> list[Consent]:

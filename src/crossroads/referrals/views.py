@@ -9,7 +9,6 @@ actions.py and queries.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -29,13 +28,11 @@ from crossroads.core.models import User
 from crossroads.directory.models import Service, ServiceAtLocation
 from crossroads.encounters.queries import encounter_for
 from crossroads.people.queries import person_known_to
+from crossroads.programs.queries import case_to_work
 from crossroads.referrals import actions, queries, summary
 from crossroads.referrals.forms import MOVE_BUTTONS, DraftForm, MoveForm, SendForm
 from crossroads.referrals.models import Referral
 from crossroads.referrals.workflow import CLOSED, Side, Status, moves_for
-
-View = Callable[..., HttpResponse]
-
 
 # --- Starting a referral ------------------------------------------------------------------------
 
@@ -59,7 +56,7 @@ def referral_start(request: HttpRequest) -> HttpResponse:
     case_id = uuid_or_none(request.POST.get("case"))
     person_id = uuid_or_none(request.POST.get("person"))
     encounter = encounter_for(user, encounter_id) if encounter_id else None
-    case = queries.case_to_refer_from(user, case_id) if case_id else None
+    case = case_to_work(user, case_id, "referrals.start") if case_id else None
     person = person_known_to(user, person_id, "referrals.start") if person_id else None
     try:
         service, site = _chosen_service(request)

@@ -47,7 +47,6 @@ from crossroads.training.models import (
 )
 from crossroads.training.queries import Show
 
-View = Callable[..., HttpResponse]
 Done = TypeVar("Done")
 IMPROVEMENT_DAYS = 365  # the period a course's improvement covers when none is asked
 
