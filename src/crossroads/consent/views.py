@@ -7,9 +7,9 @@ The pages and their JSON twins (consent/api.py) share the actions in consent/act
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
+from itertools import chain
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -41,6 +41,7 @@ from crossroads.consent.models import INFORMATION_KINDS, Consent, CourtOrder, Di
 from crossroads.core import access, pdf
 from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.actions import StaleVersion
+from crossroads.core.downloads import csv_download
 from crossroads.core.forms import add_validation_errors, uuid_or_none
 from crossroads.core.models import Agency, User
 from crossroads.core.ratelimit import limited
@@ -337,13 +338,6 @@ def _basis(record: DisclosureRecord) -> str:
     return f"break-glass {record.emergency_id}"
 
 
-class _Echo:
-    """A file-like sink for csv.writer: each row comes back as a string to stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 CSV_HEADER = [
     "disclosed_at_utc",
     "person",
@@ -362,18 +356,8 @@ def _disclosures_csv(
 ) -> StreamingHttpResponse:
     """The accounting as CSV; its first lines are the §2.32 notice (SECURITY.md 5)."""
     access.record_export(signed_in(request), "disclosurerecord", len(records))
-    writer = csv.writer(_Echo())
-
-    def lines() -> Iterator[str]:
-        yield writer.writerow([actions.redisclosure_notice()])
-        yield writer.writerow([])
-        yield writer.writerow(CSV_HEADER)
-        for record in records:
-            yield writer.writerow(_csv_row(record))
-
-    export = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    export["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return export
+    heading = [[actions.redisclosure_notice()], [], CSV_HEADER]
+    return csv_download(chain(heading, map(_csv_row, records)), filename)
 
 
 def _csv_row(record: DisclosureRecord) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 from itertools import chain
@@ -14,7 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from crossroads.core import access, actions, queries, ratelimit
+from crossroads.core.downloads import csv_download
 from crossroads.core.forms import (
     AuditFilterForm,
     RolesForm,
@@ -296,17 +296,11 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
     return render(request, "core/_verify_result.html", {"length": length, "breaks": breaks[:20]})
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 @ratelimit.limited("audit.export")
 def audit_export(request: HttpRequest) -> HttpResponseBase:
     user = _me(request)
     _form, events = _filtered_events(request)
     access.record_export(user, "audit", events.count())
-    writer = csv.writer(_Echo())
     header: list[Any] = [
         "seq",
         "at_utc",
@@ -332,8 +326,4 @@ def audit_export(request: HttpRequest) -> HttpResponseBase:
         ]
         for e in events.order_by("seq").iterator(chunk_size=2000)
     )
-    export = StreamingHttpResponse(
-        (writer.writerow(row) for row in chain([header], rows)), content_type="text/csv"
-    )
-    export["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'
-    return export
+    return csv_download(chain([header], rows), "audit-trail.csv")
