@@ -537,10 +537,7 @@ def course_create(
         created_by=by,
         created_at=timezone.now(),
     )
-    course.full_clean()
-    with transaction.atomic():
-        course.save()
-        audit.record(by=by, verb="course.create", obj=course, agency=agency)
+    _save(course, by=by, verb="course.create", agency=agency)
     return course
 
 

@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -353,10 +352,9 @@ def check_submit(request: HttpRequest, session_id: UUID, payload: CheckIn) -> St
     one of its options (a problem names `answers.<item>`). Each phase is taken once."""
     user = api_caller(request)
     session, _ = queries.session_to_take(user, session_id)
-    with timezone.override(ZoneInfo(user.agency.time_zone)):
-        check = actions.check_submit(
-            by=user, session=session, phase=payload.phase, answers=payload.answers
-        )
+    check = actions.check_submit(
+        by=user, session=session, phase=payload.phase, answers=payload.answers
+    )
     return Status(
         201,
         {

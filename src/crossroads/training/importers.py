@@ -27,12 +27,10 @@ from datetime import date
 from enum import Enum, auto
 from pathlib import Path
 from typing import Any, Generic, NoReturn
-from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 from django.db import transaction
-from django.utils import timezone
 
 from crossroads.core.commands import agency_named
 from crossroads.core.csv_files import ENCODING, HeaderError, Problem
@@ -104,8 +102,7 @@ class _CsvImporter(ABC, Generic[Row]):
             raise CommandError(f"{path}: no such file", returncode=2)
         agency = agency_named(options["agency"])
         parsed = self._parsed(path, stderr)
-        with timezone.override(ZoneInfo(agency.time_zone)):  # "in the future" is the agency's
-            outcome = self._imported(agency, parsed)
+        outcome = self._imported(agency, parsed)
         summary = {
             "imported": not outcome.problems,
             "kind": self.kind,
@@ -304,7 +301,8 @@ class CertificationsImporter(_CsvImporter[CertificationRow]):
 
 def _officers(agency: Agency, rows: Iterable[AssignmentRow | CertificationRow]) -> dict[str, User]:
     names = {row.officer for row in rows}
-    return {u.username: u for u in User.objects.filter(agency=agency, username__in=names)}
+    found = User.objects.filter(agency=agency, username__in=names).select_related("agency")
+    return {user.username: user for user in found}
 
 
 def _unknown_officers(

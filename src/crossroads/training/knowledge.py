@@ -69,8 +69,13 @@ class ItemBank(BaseModel):
 
 
 def bank_codes() -> list[str]:
-    """The banks shipped with Crossroads, by code."""
-    return sorted(path.stem for path in BANKS_DIR.glob("*.yaml"))
+    """The banks shipped with Crossroads, by code (the folder is read once)."""
+    return list(_shipped_bank_codes())
+
+
+@cache
+def _shipped_bank_codes() -> tuple[str, ...]:
+    return tuple(sorted(path.stem for path in BANKS_DIR.glob("*.yaml")))
 
 
 def load_bank_file(path: Path) -> ItemBank:

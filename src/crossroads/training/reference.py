@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
-from crossroads.encounters.field_guide import FieldGuide, Sign, Technique
-from crossroads.training.curricula import Audience, Curricula, Module
+from crossroads.encounters.field_guide import FieldGuide, Sign, Technique, field_guide
+from crossroads.training.curricula import Audience, Curricula, Module, shipped
 from crossroads.training.curricula import FieldReference as ModuleReference
 
 # The courses whose modules speak to officers on scene: the dispatcher course's do not.
@@ -44,6 +45,13 @@ class FieldReference:
     local_resources: bool  # a module asks for the county's crisis resources
     courses: tuple[str, ...]  # the names of the courses it was built from
     version: str  # the curricula's and the field guide's versions
+
+
+@cache
+def shipped_reference() -> FieldReference:
+    """The reference the shipped curricula and field guide make: built once per process, so a
+    curriculum naming a sign group the guide lacks fails at the first use, not per request."""
+    return field_reference(shipped(), field_guide())
 
 
 def field_reference(curricula: Curricula, guide: FieldGuide) -> FieldReference:

@@ -7,7 +7,6 @@ a period it cannot use comes back on the page with status 422 and the error besi
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -15,9 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from crossroads.core.access import signed_in
+from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.forms import UswdsForm, add_validation_errors
-from crossroads.encounters.field_guide import field_guide
 from crossroads.training import queries
 from crossroads.training.comparison import (
     CONFIDENCE,
@@ -26,10 +24,8 @@ from crossroads.training.comparison import (
     OutcomeRow,
     Rate,
 )
-from crossroads.training.curricula import shipped
 from crossroads.training.queries import CrisisResource
-from crossroads.training.reference import dial_uri
-from crossroads.training.reference import field_reference as reference_of
+from crossroads.training.reference import dial_uri, shipped_reference
 
 
 class PeriodForm(UswdsForm):
@@ -110,23 +106,23 @@ def _row_shown(row: OutcomeRow) -> dict[str, Any]:
     }
 
 
+@in_agency_time
 def field_reference(request: HttpRequest) -> HttpResponse:
     user = signed_in(request)
-    reference = reference_of(shipped(), field_guide())
+    reference = shipped_reference()
     resources = (
         queries.crisis_resources(user, now=timezone.now()) if reference.local_resources else []
     )
-    with timezone.override(ZoneInfo(user.agency.time_zone)):
-        return render(
-            request,
-            "training/field_reference.html",
-            {
-                "reference": reference,
-                "resources": [_dialled(resource) for resource in resources],
-                "may_record": user.can("encounters.record"),
-                "may_search": user.can("directory.view"),
-            },
-        )
+    return render(
+        request,
+        "training/field_reference.html",
+        {
+            "reference": reference,
+            "resources": [_dialled(resource) for resource in resources],
+            "may_record": user.can("encounters.record"),
+            "may_search": user.can("directory.view"),
+        },
+    )
 
 
 def _dialled(resource: CrisisResource) -> dict[str, Any]:

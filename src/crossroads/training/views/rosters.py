@@ -22,7 +22,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from crossroads.core.access import signed_in
+from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.forms import UswdsForm, add_validation_errors
 from crossroads.core.models import User
 from crossroads.training import actions, queries
@@ -243,9 +243,8 @@ def assignment_end(request: HttpRequest, assignment_id: UUID) -> HttpResponse:
     )
 
 
+@in_agency_time
 def on_duty(request: HttpRequest) -> HttpResponse:
-    user = signed_in(request)
     now = timezone.now()
-    context = {"areas": queries.areas_on_duty(user, now), "now": now}
-    with timezone.override(user.agency.time_zone):
-        return render(request, "training/on_duty.html", context)
+    context = {"areas": queries.areas_on_duty(signed_in(request), now), "now": now}
+    return render(request, "training/on_duty.html", context)
