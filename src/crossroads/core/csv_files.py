@@ -30,6 +30,9 @@ class Problem:
             else (f"{self.line}: {self.reason}")
         )
 
+    def as_json(self) -> dict[str, object]:
+        return {"line": self.line, "column": self.column, "reason": self.reason}
+
 
 class HeaderError(ValueError):
     """The header does not fit the mapping (a required column missing, an unknown column)."""

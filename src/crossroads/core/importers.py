@@ -8,11 +8,15 @@ and the setting.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.management.base import CommandParser, OutputWrapper
 from django.utils.module_loading import import_string
+
+from crossroads.core.csv_files import Problem
 
 
 class Importer(Protocol):
@@ -36,3 +40,9 @@ def importers() -> dict[str, Importer]:
     """Every registered importer by kind, in the setting's order."""
     registered: dict[str, str] = getattr(settings, "CROSSROADS_IMPORTERS", {})
     return {kind: import_string(path)() for kind, path in registered.items()}
+
+
+def write_problems(path: Path, problems: Iterable[Problem], stderr: OutputWrapper) -> None:
+    """Each problem of an import on its own line, as `file:line:column: reason`."""
+    for problem in problems:
+        stderr.write(f"{path.name}:{problem}")

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from crossroads.core.commands import agency_named
 from crossroads.core.csv_files import ENCODING, HeaderError, Problem, UnreadableFile, csv_rows
+from crossroads.core.importers import write_problems
 from crossroads.core.models import Agency, ImportBatch
 from crossroads.core.progress import ProgressBar, Unended, add_progress_option, wants_progress
 from crossroads.encounters import actions
@@ -94,7 +95,7 @@ class CallsImporter:
                 returncode=2,
             ) from None
         except HeaderError as error:
-            _write_problems(path, error.problems, stderr)
+            write_problems(path, error.problems, stderr)
             raise CommandError(
                 f"{path.name}: {len(error.problems)} problem(s) with the header (mapping "
                 f"{mapping.name!r}); nothing was imported.",
@@ -108,7 +109,7 @@ class CallsImporter:
             run.close()
         if bar is not None:
             bar.finish()
-        _write_problems(path, run.problems, stderr)
+        write_problems(path, run.problems, stderr)
         self._report(run, batch, options, stdout)
 
     def _report_refusal(
@@ -116,7 +117,7 @@ class CallsImporter:
     ) -> None:
         if run.bar is not None:
             run.bar.stream.write("\n")
-        _write_problems(run.path, run.problems, stderr)
+        write_problems(run.path, run.problems, stderr)
         if options["json"]:
             stdout.write(
                 json.dumps(
@@ -125,7 +126,7 @@ class CallsImporter:
                         "file": str(run.path),
                         "read": run.read,
                         "rejected": run.rejected,
-                        "problems": [_problem_json(p) for p in run.problems],
+                        "problems": [p.as_json() for p in run.problems],
                     }
                 )
             )
@@ -149,7 +150,7 @@ class CallsImporter:
                         "skipped": batch.rows_skipped,
                         "rejected": batch.rows_rejected,
                         "rejects_file": rejects,
-                        "problems": [_problem_json(p) for p in run.problems],
+                        "problems": [p.as_json() for p in run.problems],
                     }
                 )
             )
@@ -320,12 +321,3 @@ def _fingerprint(path: Path) -> tuple[str, int]:
             returncode=2,
         ) from None
     return digest.hexdigest(), lines
-
-
-def _write_problems(path: Path, problems: list[Problem], stderr: OutputWrapper) -> None:
-    for problem in problems:
-        stderr.write(f"{path.name}:{problem}")
-
-
-def _problem_json(problem: Problem) -> dict[str, object]:
-    return {"line": problem.line, "column": problem.column, "reason": problem.reason}

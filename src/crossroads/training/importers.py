@@ -34,6 +34,7 @@ from django.db import transaction
 
 from crossroads.core.commands import agency_named
 from crossroads.core.csv_files import ENCODING, HeaderError, Problem
+from crossroads.core.importers import write_problems
 from crossroads.core.models import Agency, User
 from crossroads.training import actions
 from crossroads.training.curricula import shipped
@@ -112,10 +113,10 @@ class _CsvImporter(ABC, Generic[Row]):
             "written": outcome.written,
             **({"ended": outcome.ended} if self.ends else {}),
             "skipped": outcome.skipped,
-            "problems": [_problem_json(p) for p in outcome.problems],
+            "problems": [p.as_json() for p in outcome.problems],
         }
         if outcome.problems:
-            _write_problems(path, outcome.problems, stderr)
+            write_problems(path, outcome.problems, stderr)
             if options["json"]:
                 stdout.write(json.dumps(summary))
             raise CommandError(
@@ -352,16 +353,7 @@ def _problems_of(line: int, error: ValidationError, columns: tuple[str, ...]) ->
 
 
 def _refuse(path: Path, problems: list[Problem], stderr: OutputWrapper, where: str) -> NoReturn:
-    _write_problems(path, problems, stderr)
+    write_problems(path, problems, stderr)
     raise CommandError(
         f"{path.name}: {len(problems)} problem(s) {where}; nothing was imported.", returncode=2
     )
-
-
-def _write_problems(path: Path, problems: list[Problem], stderr: OutputWrapper) -> None:
-    for problem in problems:
-        stderr.write(f"{path.name}:{problem}")
-
-
-def _problem_json(problem: Problem) -> dict[str, object]:
-    return {"line": problem.line, "column": problem.column, "reason": problem.reason}
