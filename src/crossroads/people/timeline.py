@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.urls import reverse
 
 from crossroads.consent.actions import disclosure_decide
@@ -30,7 +31,8 @@ from crossroads.people.models import Person
 from crossroads.programs.models import Case, CaseEvent
 from crossroads.programs.types import label_of
 from crossroads.referrals.models import Referral
-from crossroads.referrals.queries import provider_status_for
+from crossroads.referrals.queries import provider_status_for, side_of
+from crossroads.referrals.workflow import Side
 
 
 @dataclass(frozen=True)
@@ -74,8 +76,11 @@ def _encounters(user: User, person: Person) -> list[Entry]:
 
 
 def _referrals(user: User, person: Person, path: str) -> list[Entry]:
+    """The person's referrals as the user's side sees them (referrals.queries.side_of): the
+    receiver its own answer, the sender the provider's status through the door."""
     found = (
-        Referral.objects.filter(person=person)
+        Referral.objects.filter(Q(agency_id=user.agency_id) | Q(receiving_agency_id=user.agency_id))
+        .filter(person=person)
         .select_related("service", "agency", "receiving_agency", "person")
         .prefetch_related("events")
     )
@@ -83,15 +88,13 @@ def _referrals(user: User, person: Person, path: str) -> list[Entry]:
     for referral in found:
         url = reverse("referrals:referral_detail", args=[referral.pk])
         title = f"Referral to {referral.service.name}"
-        if referral.receiving_agency_id == user.agency_id and user.can("referrals.receive"):
-            if referral.status != Referral.Status.DRAFT:
-                detail = referral.get_status_display()
-                entries.append(
-                    Entry(
-                        referral.sent_at or referral.created_at, "referral", title, detail, url=url
-                    )
-                )
-        elif referral.agency_id == user.agency_id and user.can("referrals.view"):
+        side = side_of(user, referral)
+        if side is Side.RECEIVER:
+            detail = referral.get_status_display()
+            entries.append(
+                Entry(referral.sent_at or referral.created_at, "referral", title, detail, url=url)
+            )
+        elif side is Side.SENDER and user.can("referrals.view"):
             shown = provider_status_for(user, referral, path)
             entries.append(
                 Entry(referral.created_at, "referral", title, shown.label, shown.notice, url)
