@@ -27,7 +27,7 @@ from crossroads.consent.models import (
     accounting_window_start,
 )
 from crossroads.core import access, audit
-from crossroads.core.models import User
+from crossroads.core.models import Agency, User
 from crossroads.people.models import Person
 from crossroads.people.queries import known_to_agency
 
@@ -100,6 +100,25 @@ def consents_of(user: User, person: Person) -> list[Consent]:
     consents = list(_CONSENTS.filter(_party_to(user), person=person))
     access.record_list_read(user, "consent", len(consents))
     return consents
+
+
+def consents_to_attach_for(user: User, person_id: UUID, discloser: Agency) -> list[Consent]:
+    """The person's unrevoked consents from `discloser` that the user's agency recorded or is
+    named in, by name or by class, newest first: what a referral to that provider may carry."""
+    consents = (
+        Consent.objects.filter(person_id=person_id, discloser=discloser, revoked_at__isnull=True)
+        .prefetch_related("recipients")
+        .order_by("-signed_at")
+    )
+    return [consent for consent in consents if _names_or_recorded_by(consent, user)]
+
+
+def _names_or_recorded_by(consent: Consent, user: User) -> bool:
+    return (
+        consent.agency_id == user.agency_id
+        or any(agency.pk == user.agency_id for agency in consent.recipients.all())
+        or user.agency.type in consent.recipient_classes
+    )
 
 
 @dataclass(frozen=True)

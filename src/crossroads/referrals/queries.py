@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from crossroads.consent.actions import disclosure_decide
 from crossroads.consent.models import Consent
 from crossroads.consent.policy import NO_CONSENT, Purpose
+from crossroads.consent.queries import consents_to_attach_for
 from crossroads.core import access
 from crossroads.core.models import Agency, User
 from crossroads.directory.models import Organization, Service, ServiceAtLocation
@@ -143,21 +144,7 @@ def consents_to_attach(user: User, referral: Referral) -> list[Consent]:
     provider = provider_of(referral.service)
     if referral.person_id is None or provider is None:
         return []
-    consents = (
-        Consent.objects.filter(person_id=referral.person_id, discloser=provider)
-        .filter(revoked_at__isnull=True)
-        .prefetch_related("recipients")
-        .order_by("-signed_at")
-    )
-    return [consent for consent in consents if _names_or_recorded_by(consent, user)]
-
-
-def _names_or_recorded_by(consent: Consent, user: User) -> bool:
-    return (
-        consent.agency_id == user.agency_id
-        or any(agency.pk == user.agency_id for agency in consent.recipients.all())
-        or user.agency.type in consent.recipient_classes
-    )
+    return consents_to_attach_for(user, referral.person_id, provider)
 
 
 @dataclass(frozen=True)
