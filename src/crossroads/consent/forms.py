@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from crossroads.consent.actions import CONSENT_EVENTS, EMERGENCY_HOURS
+from crossroads.consent.actions import CONSENT_EVENTS, EMERGENCY_HOURS, NOTE_LENGTH, TEXT_LENGTH
 from crossroads.consent.models import CONSENTABLE_PURPOSES, INFORMATION_KINDS, Consent
 from crossroads.consent.policy import Purpose
 from crossroads.core.forms import UswdsForm
@@ -102,7 +102,7 @@ class ConsentForm(UswdsForm):
     )
     expiry_event = forms.CharField(
         required=False,
-        max_length=200,
+        max_length=TEXT_LENGTH,
         label="Or it ends on this event",
         help_text="For example: completion of the LEAD program.",
     )
@@ -113,7 +113,7 @@ class ConsentForm(UswdsForm):
     )
     irrevocable_until_event = forms.CharField(
         required=False,
-        max_length=200,
+        max_length=TEXT_LENGTH,
         label="A criminal-justice consent may be irrevocable until this event",
         help_text="For example: final disposition of the case. Until it is recorded, the person "
         "cannot revoke this consent. Leave empty if they may revoke it at any time.",
@@ -125,7 +125,7 @@ class ConsentForm(UswdsForm):
         label="How the person signs",
     )
     signed_by = forms.CharField(
-        required=False, max_length=200, label="Name of the person signing, as they type it"
+        required=False, max_length=TEXT_LENGTH, label="Name of the person signing, as they type it"
     )
     signer_affirms = forms.BooleanField(
         required=False, label="I am the person named and I sign this consent."
@@ -167,7 +167,7 @@ class ConsentForm(UswdsForm):
 class RevokeForm(UswdsForm):
     note = forms.CharField(
         required=False,
-        max_length=500,
+        max_length=NOTE_LENGTH,
         label="How the person revoked it (optional)",
         help_text="For example: by phone to the intake desk. Do not write clinical details.",
     )
@@ -187,7 +187,7 @@ class CourtOrderForm(UswdsForm):
         empty_label="Choose the agency",
         label="Agency the order allows to receive it",
     )
-    court = forms.CharField(required=False, max_length=200)
+    court = forms.CharField(required=False, max_length=TEXT_LENGTH)
     docket_number = forms.CharField(required=False, max_length=100, label="Docket number")
     section = forms.ChoiceField(
         choices=[
@@ -231,7 +231,7 @@ class CourtOrderDecideForm(UswdsForm):
     )
     note = forms.CharField(
         required=False,
-        max_length=500,
+        max_length=NOTE_LENGTH,
         label="Note (optional)",
         widget=forms.Textarea(attrs={"rows": 2, "class": "usa-textarea"}),
     )
@@ -241,7 +241,7 @@ class EmergencyForm(UswdsForm):
     discloser = _part2_programs()
     nature_of_emergency = forms.CharField(
         required=False,
-        max_length=500,
+        max_length=NOTE_LENGTH,
         label="The medical emergency",
         help_text="What is happening now that needs these records (§2.51).",
         widget=forms.Textarea(attrs={"rows": 3, "class": "usa-textarea"}),
