@@ -66,7 +66,8 @@ def require_agency(user: User, *agency_ids: UUID | None) -> None:
         raise Http404
 
 
-def _flows_in_force(category: str, on: date | None) -> models.QuerySet[DataFlow]:
+def flows_in_force(category: str, on: date | None) -> models.QuerySet[DataFlow]:
+    """The data flows of `category` under partnerships in force on the day (today if None)."""
     day = on or timezone.localdate()
     return DataFlow.objects.filter(
         partnership__in=Partnership.objects.active_on(day), category=category
@@ -75,13 +76,13 @@ def _flows_in_force(category: str, on: date | None) -> models.QuerySet[DataFlow]
 
 def partner_agency_ids(user: User, category: str, on: date | None = None) -> set[UUID]:
     """Agencies whose `category` data flows to the user's agency under a partnership in force."""
-    flows = _flows_in_force(category, on).filter(recipient_id=user.agency_id)
+    flows = flows_in_force(category, on).filter(recipient_id=user.agency_id)
     return set(flows.values_list("source_id", flat=True))
 
 
 def recipient_agency_ids(user: User, category: str, on: date | None = None) -> set[UUID]:
     """Agencies the user's agency sends `category` data to under a partnership in force."""
-    flows = _flows_in_force(category, on).filter(source_id=user.agency_id)
+    flows = flows_in_force(category, on).filter(source_id=user.agency_id)
     return set(flows.values_list("recipient_id", flat=True))
 
 

@@ -18,9 +18,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from crossroads.core import audit
+from crossroads.core import access, audit
 from crossroads.core.actions import StaleVersion, task_complete, task_raise
-from crossroads.core.models import Agency, DataCategory, DataFlow, Partnership, Task, User
+from crossroads.core.models import Agency, DataCategory, Task, User
 from crossroads.encounters.models import Encounter
 from crossroads.people.models import Person
 from crossroads.people.queries import known_to_agency
@@ -494,12 +494,11 @@ def lead_deadlines_check(*, now: datetime) -> int:
 
 def _prosecutors_of(agency_ids: set[object], now: datetime) -> dict[object, list[Agency]]:
     """The prosecutor's offices each program agency's participation data flows to."""
-    flows = DataFlow.objects.filter(
-        partnership__in=Partnership.objects.active_on(timezone.localdate(now)),
-        category=DataCategory.PROGRAM_PARTICIPATION,
-        source_id__in=agency_ids,
-        recipient__type=Agency.Type.PROSECUTOR,
-    ).select_related("recipient")
+    flows = (
+        access.flows_in_force(DataCategory.PROGRAM_PARTICIPATION, timezone.localdate(now))
+        .filter(source_id__in=agency_ids, recipient__type=Agency.Type.PROSECUTOR)
+        .select_related("recipient")
+    )
     offices: dict[object, list[Agency]] = {}
     for flow in flows:
         offices.setdefault(flow.source_id, []).append(flow.recipient)
