@@ -20,7 +20,7 @@ $(VENV)/.runtime: pyproject.toml | $(PY)
 	touch $@
 
 $(VENV)/.test: pyproject.toml $(VENV)/.runtime
-	$(PIP) install -e '.[test]'
+	$(PIP) install -e '.[test,spark]'
 	touch $@
 
 $(VENV)/.dev: pyproject.toml $(VENV)/.runtime
@@ -33,12 +33,15 @@ node_modules/.package-lock.json: package.json package-lock.json
 	touch $@
 
 $(VENDOR)/.copied: node_modules/.package-lock.json
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/uswds/css $(VENDOR)/uswds/js $(VENDOR)/htmx
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/uswds/css $(VENDOR)/uswds/js $(VENDOR)/htmx $(VENDOR)/vega
 	# Only what the pages load: minified files, images and fonts (no source maps, no sources).
 	cp node_modules/@uswds/uswds/dist/css/uswds.min.css $(VENDOR)/uswds/css/
 	cp node_modules/@uswds/uswds/dist/js/uswds.min.js node_modules/@uswds/uswds/dist/js/uswds-init.min.js $(VENDOR)/uswds/js/
 	cp -r node_modules/@uswds/uswds/dist/{img,fonts} $(VENDOR)/uswds/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	# Charts: Vega-Lite specs drawn by the page (the server writes them with Altair).
+	cp node_modules/vega/build/vega.min.js node_modules/vega-lite/build/vega-lite.min.js \
+	  node_modules/vega-embed/build/vega-embed.min.js $(VENDOR)/vega/
 	touch $@
 
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser of its own.

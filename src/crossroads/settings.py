@@ -71,6 +71,12 @@ def _development_secret_key() -> str:
 
 
 SECRET_KEY = env_str("CROSSROADS_SECRET_KEY") if PRODUCTION else _development_secret_key()
+
+# The analytics snapshot (ADR 0021). The key its pseudonyms are made with lives apart from it (the
+# environment, else a file beside the database), so a copied snapshot leads back to no one.
+ANALYTICS_DIR = Path(env_str("CROSSROADS_ANALYTICS_DIR", str(DATA_DIR / "analytics")))
+ANALYTICS_KEY = os.environ.get("CROSSROADS_ANALYTICS_KEY", "")
+ANALYTICS_KEY_FILE = DATA_DIR / "analytics.key"
 DEBUG = env_bool("CROSSROADS_DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "CROSSROADS_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
@@ -101,6 +107,7 @@ INSTALLED_APPS = [
     "crossroads.consent",
     "crossroads.referrals",
     "crossroads.programs",
+    "crossroads.analytics",
     "crossroads.api",
     "crossroads.demo",
 ]

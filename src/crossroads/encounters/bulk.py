@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.utils import timezone
 
 from crossroads.core.models import Agency, ImportBatch
 from crossroads.encounters.history import HistoricCall, HistoricScreen
@@ -67,8 +68,10 @@ class Table:
         for field in model._meta.concrete_fields:
             if field.attname in filled or isinstance(field, models.AutoField):
                 continue  # filled per row, or numbered by the database
-            # What Django itself would write for a field left unset ("" for text).
-            default = field.get_default()
+            # What Django itself would write for a field left unset ("" for text; now for a
+            # time kept by the database, such as updated_at).
+            stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            default = timezone.now() if stamped else field.get_default()
             if default is None and not field.null:
                 raise LookupError(
                     f"{model.__name__}.{field.attname} has no default: the import must fill it"

@@ -76,6 +76,9 @@ class CallForService(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     version = models.PositiveIntegerField(default=1)
+    # When the row last changed: what an analytics refresh reads to find the day's new and
+    # edited records (ADR 0021). `QuerySet.update()` skips auto_now, so callers set it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     # The workflow of DOMAIN.md. A call handled without sending anyone (a 988 transfer) goes
     # from TRIAGED to DISPOSITIONED; one that needs no follow-up closes from DISPOSITIONED; a
@@ -228,6 +231,9 @@ class Encounter(models.Model):
     narrative = models.TextField(blank=True)
     guide_version = models.CharField(max_length=40)
     submitted_at = models.DateTimeField()
+    # When the row last changed: what an analytics refresh reads to find the day's new and
+    # edited records (ADR 0021). `QuerySet.update()` skips auto_now, so callers set it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-occurred_at"]

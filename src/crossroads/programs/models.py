@@ -95,10 +95,14 @@ class Case(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     closure_reason = models.CharField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # When the row last changed: what an analytics refresh reads to find the day's new and
+    # edited records (ADR 0021). `QuerySet.update()` skips auto_now, so callers set it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-opened_at"]
         indexes = [
+            models.Index(fields=["agency", "opened_at"]),  # analytics reads a month at a time
             models.Index(fields=["agency", "closed_at"]),
             models.Index(fields=["case_manager", "closed_at"]),
             models.Index(fields=["person"]),

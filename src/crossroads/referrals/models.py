@@ -102,10 +102,14 @@ class Referral(models.Model):
     first_service_at = models.DateTimeField(null=True, blank=True)
     decline_reason = models.CharField(max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # When the row last changed: what an analytics refresh reads to find the day's new and
+    # edited records (ADR 0021). `QuerySet.update()` skips auto_now, so callers set it.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["agency", "created_at"]),  # analytics reads a month at a time
             models.Index(fields=["agency", "status"]),
             models.Index(fields=["receiving_agency", "status"]),
             models.Index(fields=["status", "acknowledge_by"]),

@@ -1,0 +1,245 @@
+"""The metric catalogue and the engine that runs it: one SQL file per metric, run on DuckDB over
+the snapshot (ADR 0021).
+
+A metric file starts with a header of `-- key: value` lines (a line `--   more` continues the
+value): name, title, definition, numerator, denominator, unit, source, records, and optionally
+part2 (the numbers rest on a Part 2 provider's records). Its SELECT returns, per period and
+agency, `numerator`, `denominator` and `value`, optionally a `category` (a disposition, a window
+of days) and further measures of its own (a 90th percentile beside a median).
+
+What a metric may read: the snapshot tables by name (schema.py), and `periods(day, period)`:
+every day of the range asked for, with the first day of the month, quarter or range it counts
+in. Joining on it filters and buckets at once, the same way in every engine. Parameters, named:
+$program and $area (NULL for all), $from_date and $to_date. The SQL keeps to what transpiles to
+Spark unchanged (docs/analytics.md, "Writing a metric").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from crossroads.analytics.schema import TABLES
+from crossroads.analytics.snapshot import parquet_of, snapshot_dir
+
+METRICS_DIR = Path(__file__).parent / "metrics"
+Period = Literal["month", "quarter", "all"]
+PARAMETER = re.compile(r"\$([a-z_]+)")
+REQUIRED_COLUMNS = ("period", "agency", "numerator", "denominator", "value")
+
+
+class MetricError(ValueError):
+    """A metric file or a request for one that cannot be run; the message names the cause."""
+
+
+class Header(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    title: str
+    definition: str
+    numerator: str
+    denominator: str
+    unit: str
+    source: str
+    records: Literal["calls", "encounters", "referrals", "cases", "shifts", "officers"]
+    part2: bool = False
+
+
+@dataclass(frozen=True)
+class Metric:
+    header: Header
+    sql: str
+    path: Path
+
+    @property
+    def name(self) -> str:
+        return self.header.name
+
+    @property
+    def parameters(self) -> frozenset[str]:
+        return frozenset(PARAMETER.findall(self.sql))
+
+
+def parse(path: Path) -> Metric:
+    """A metric file: its header checked, its SQL kept as written."""
+    text = path.read_text()
+    values: dict[str, str] = {}
+    last = None
+    lines = text.splitlines()
+    body_starts = 0
+    for number, line in enumerate(lines):
+        if not line.startswith("--"):
+            body_starts = number
+            break
+        content = line[2:].strip()
+        if match := re.fullmatch(r"([a-z0-9_]+):\s*(.*)", content):
+            last = match[1]
+            values[last] = match[2]
+        elif last and content:
+            values[last] += " " + content
+    try:
+        header = Header.model_validate(values)
+    except ValidationError as error:
+        problem = error.errors()[0]
+        where = ".".join(str(p) for p in problem["loc"])
+        raise MetricError(f"{path.name}: header {where}: {problem['msg']}") from error
+    if header.name != path.stem:
+        raise MetricError(f"{path.name}: header name {header.name!r} is not the file's name")
+    return Metric(header, "\n".join(lines[body_starts:]).strip().rstrip(";"), path)
+
+
+@cache
+def catalogue() -> dict[str, Metric]:
+    """Every metric shipped, by name (read once per process)."""
+    return {m.name: m for m in (parse(p) for p in sorted(METRICS_DIR.glob("*.sql")))}
+
+
+def metric_named(name: str) -> Metric:
+    try:
+        return catalogue()[name]
+    except KeyError:
+        raise MetricError(
+            f"no metric is called {name!r}; `crossroads metrics list` shows them"
+        ) from None
+
+
+@dataclass(frozen=True)
+class Filters:
+    first: date
+    last: date
+    by: Period = "all"
+    agency: str | None = None
+    program: str | None = None
+    area: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise MetricError("--to: the last day comes before the first (--from)")
+
+    def parameters(self) -> dict[str, Any]:
+        return {
+            "program": self.program,
+            "area": self.area,
+            "from_date": self.first,
+            "to_date": self.last,
+        }
+
+
+def period_start(day: date, by: Period, first: date) -> date:
+    if by == "month":
+        return day.replace(day=1)
+    if by == "quarter":
+        return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+    return first
+
+
+def period_rows(filters: Filters) -> list[dict[str, date]]:
+    """The `periods` table: each day of the range and the first day of its bucket."""
+    days = (filters.last - filters.first).days + 1
+    return [
+        {"day": day, "period": period_start(day, filters.by, filters.first)}
+        for day in (filters.first + timedelta(days=n) for n in range(days))
+    ]
+
+
+@dataclass
+class Engine:
+    """One DuckDB connection over a snapshot, with a view per table (only the agency's partitions
+    when one agency is asked for: metrics never cross agencies)."""
+
+    root: Path = field(default_factory=snapshot_dir)
+    agency: str | None = None
+    threads: int | None = None
+
+    def __post_init__(self) -> None:
+        if not (self.root / "manifest.json").exists():
+            raise MetricError(
+                "there is no analytics snapshot yet; run `crossroads analytics refresh` first"
+            )
+        self.duck = duckdb.connect()
+        self.duck.execute("SET TimeZone = 'UTC'")
+        if self.threads:
+            self.duck.execute(f"SET threads = {int(self.threads)}")
+        for table in TABLES:
+            self.duck.execute(f"CREATE VIEW {table} AS {self._reader(table)}")
+
+    def _reader(self, table: str) -> str:
+        spec = TABLES[table]
+        columns = ", ".join(spec.columns)
+        files = self.root / table
+        if spec.partitioned and self.agency:
+            files = files / f"agency={self.agency}"
+        pattern = "*/*/*.parquet" if spec.partitioned and not self.agency else "*/*.parquet"
+        if spec.partitioned and not any(files.glob(pattern)):
+            empty = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in spec.columns.items())
+            return f"SELECT {empty} WHERE false"
+        if not spec.partitioned:
+            return f"SELECT {columns} FROM {parquet_of(self.root, table)}"
+        return (
+            f"SELECT {columns} FROM read_parquet('{files}/{pattern}', hive_partitioning = true, "
+            "hive_types = {'agency': VARCHAR, 'month': VARCHAR}, union_by_name = true)"
+        )
+
+    def run(self, metric: Metric, filters: Filters) -> list[dict[str, Any]]:
+        unused = {"program": filters.program, "area": filters.area}
+        for option, value in unused.items():
+            if value is not None and option not in metric.parameters:
+                raise MetricError(f"--{option}: {metric.name} is not counted by {option}")
+        self.duck.register("period_rows", pa.Table.from_pylist(period_rows(filters)))
+        self.duck.execute("CREATE OR REPLACE TEMP TABLE periods AS SELECT * FROM period_rows")
+        self.duck.unregister("period_rows")
+        wanted = {k: v for k, v in filters.parameters().items() if k in metric.parameters}
+        sql = f"SELECT * FROM ({metric.sql}) result"
+        if filters.agency and filters.agency != self.agency:
+            sql += " WHERE agency = $only_agency"
+            wanted["only_agency"] = filters.agency
+        try:
+            found = self.duck.execute(sql, wanted)
+        except duckdb.Error as error:
+            raise MetricError(f"{metric.path.name}: {error}") from error
+        names = [d[0] for d in found.description]
+        missing = [c for c in REQUIRED_COLUMNS if c not in names]
+        if missing:
+            raise MetricError(f"{metric.path.name}: the result has no {', '.join(missing)} column")
+        rows = [dict(zip(names, row, strict=True)) for row in found.fetchall()]
+        return sorted(rows, key=_order)
+
+
+def _order(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (row["period"], row["agency"], str(row.get("category") or ""))
+
+
+def run(name: str, filters: Filters, root: Path | None = None) -> list[dict[str, Any]]:
+    engine = Engine(root or snapshot_dir(), agency=filters.agency)
+    return engine.run(metric_named(name), filters)
+
+
+def run_all(
+    filters: Filters, root: Path | None = None, names: Iterable[str] | None = None
+) -> dict[str, list[dict[str, Any]]]:
+    engine = Engine(root or snapshot_dir(), agency=filters.agency)
+    chosen = list(names) if names is not None else list(catalogue())
+    return {name: engine.run(metric_named(name), _without_unused(filters, name)) for name in chosen}
+
+
+def _without_unused(filters: Filters, name: str) -> Filters:
+    """For a run of every metric: a program or area filter applies where the metric has one."""
+    parameters = metric_named(name).parameters
+    return Filters(
+        filters.first,
+        filters.last,
+        filters.by,
+        filters.agency,
+        filters.program if "program" in parameters else None,
+        filters.area if "area" in parameters else None,
+    )
