@@ -29,6 +29,7 @@ from crossroads.referrals.workflow import (
     Side,
     Status,
     check_move,
+    is_repeat,
 )
 
 NOTE_LENGTH = 2000  # the note for the provider
@@ -274,7 +275,8 @@ def _apply(
     reason: str,
     scheduled_for: datetime | None,
 ) -> None:
-    """What reaching `to` records beyond the status itself."""
+    """What reaching `to` records beyond the status itself (`referral` still stands where it
+    was)."""
     if to is Status.SENT:
         _address(referral, now)
     elif to is Status.DECLINED:
@@ -289,7 +291,8 @@ def _apply(
         if timezone.is_naive(scheduled_for):
             raise ValidationError({"scheduled_for": "Give the time with its time zone."})
         referral.scheduled_for = scheduled_for
-    elif to is Status.FIRST_SERVICE:
+    elif to is Status.FIRST_SERVICE and not is_repeat(Status(referral.status), to):
+        # a further service attended keeps the first's time: engagement is counted from it
         referral.first_service_at = now
 
 

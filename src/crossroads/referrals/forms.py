@@ -17,7 +17,7 @@ from crossroads.consent.models import INFORMATION_KINDS, Consent
 from crossroads.core.forms import UswdsForm
 from crossroads.referrals.actions import EVENT_NOTE_LENGTH, NOTE_LENGTH, REASON_LENGTH
 from crossroads.referrals.models import Referral
-from crossroads.referrals.workflow import Status
+from crossroads.referrals.workflow import Status, is_repeat
 
 
 def consent_label(consent: Consent) -> str:
@@ -90,10 +90,17 @@ MOVE_BUTTONS = {
     Status.DISENGAGED: "Record disengagement",
     Status.NO_SHOW: "Record a no-show",
 }
+# A move that records another of the step the referral stands at (workflow.REPEATS).
+REPEAT_BUTTONS = {Status.FIRST_SERVICE: "Record another service attended"}
 MOVE_FIELDS = {
     Status.DECLINED: ("reason", "note"),
     Status.SCHEDULED: ("scheduled_for", "note"),
 }
+
+
+def move_button(current: Status, to: Status) -> str:
+    """The provider's button for the move from `current` to `to`."""
+    return REPEAT_BUTTONS[to] if is_repeat(current, to) else MOVE_BUTTONS[to]
 
 
 class MoveForm(UswdsForm):

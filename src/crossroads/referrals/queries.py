@@ -25,7 +25,7 @@ from crossroads.core import access
 from crossroads.core.models import Agency, User
 from crossroads.directory.models import Organization, Service, ServiceAtLocation
 from crossroads.referrals.models import Referral
-from crossroads.referrals.workflow import CLOSED, INFORMATION_OF_STATUS, Side, Status
+from crossroads.referrals.workflow import CLOSED, INFORMATION_OF_STATUS, REPEATS, Side, Status
 
 # What the sender reads for each status. DRAFT, SENT and EXPIRED are the sender's own facts
 # (what it did, and that nobody answered in time); every other status is the provider's word
@@ -194,9 +194,11 @@ def provider_status_for(user: User, referral: Referral, path: str) -> ProviderSt
 
 
 def moved_at(referral: Referral, status: Status) -> datetime | None:
-    """When the referral last reached `status` (a draft: when it was started). Reads the
-    referral's events, prefetched by the list reads, so a list costs no query per row."""
+    """When the referral last reached `status` (a draft: when it was started). A repeat of the
+    step (another service attended, workflow.REPEATS) reaches nothing new, so it tells the
+    sender nothing new. Reads the referral's events, prefetched by the list reads, so a list
+    costs no query per row."""
     reached = [event.at for event in referral.events.all() if event.status == status]
     if reached:
-        return max(reached)
+        return min(reached) if status in REPEATS else max(reached)
     return referral.created_at if status is Status.DRAFT else None

@@ -30,9 +30,9 @@ from crossroads.encounters.queries import encounter_for
 from crossroads.people.queries import person_known_to
 from crossroads.programs.queries import case_to_work
 from crossroads.referrals import actions, queries, summary
-from crossroads.referrals.forms import MOVE_BUTTONS, DraftForm, MoveForm, SendForm
+from crossroads.referrals.forms import DraftForm, MoveForm, SendForm, move_button
 from crossroads.referrals.models import Referral
-from crossroads.referrals.workflow import CLOSED, Side, Status, moves_for
+from crossroads.referrals.workflow import CLOSED, Side, Status, is_repeat, moves_for
 
 # --- Starting a referral ------------------------------------------------------------------------
 
@@ -125,7 +125,8 @@ def _receiver_context(
     context: dict[str, Any], referral: Referral, failed: Form | None
 ) -> list[Form]:
     """The provider's moves from here, each a form; returns the forms offered."""
-    offered = moves_for(Status(referral.status), Side.RECEIVER)
+    current = Status(referral.status)
+    offered = moves_for(current, Side.RECEIVER)
     forms: list[Form] = [
         failed
         if failed is not None and failed["to"].value() == to
@@ -133,9 +134,10 @@ def _receiver_context(
         for to in offered
     ]
     context["moves"] = [
-        {"button": MOVE_BUTTONS[to], "form": form} for to, form in zip(offered, forms, strict=True)
+        {"button": move_button(current, to), "form": form}
+        for to, form in zip(offered, forms, strict=True)
     ]
-    context["events"] = referral.events.select_related("by").order_by("at", "id")
+    context["steps"] = summary.history_of(referral)
     return forms
 
 
@@ -230,6 +232,7 @@ def referral_move(request: HttpRequest, referral_id: UUID) -> HttpResponse:
     if not form.is_valid():
         return _refused(request, user, referral_id, form)
     data = form.cleaned_data
+    repeat = is_repeat(Status(referral.status), Status(data["to"]))
     try:
         moved = actions.referral_move(
             by=user,
@@ -242,7 +245,10 @@ def referral_move(request: HttpRequest, referral_id: UUID) -> HttpResponse:
         )
     except (ValidationError, StaleVersion) as error:
         return _refused(request, user, referral_id, form, error)
-    messages.success(request, f"The referral is now: {moved.get_status_display()}.")
+    if repeat:
+        messages.success(request, "Another service attended is recorded.")
+    else:
+        messages.success(request, f"The referral is now: {moved.get_status_display()}.")
     return redirect("referrals:referral_detail", referral_id)
 
 

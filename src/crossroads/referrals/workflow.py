@@ -57,7 +57,12 @@ MOVES: dict[Status, dict[Status, Side]] = {
         Status.NO_SHOW: Side.RECEIVER,
     },
     Status.NO_SHOW: {Status.SCHEDULED: Side.RECEIVER, Status.DISENGAGED: Side.RECEIVER},
-    Status.FIRST_SERVICE: {Status.COMPLETED: Side.RECEIVER, Status.DISENGAGED: Side.RECEIVER},
+    Status.FIRST_SERVICE: {
+        # another service attended: HEDIS engagement counts the services after the first
+        Status.FIRST_SERVICE: Side.RECEIVER,
+        Status.COMPLETED: Side.RECEIVER,
+        Status.DISENGAGED: Side.RECEIVER,
+    },
     Status.DECLINED: {},
     Status.COMPLETED: {},
     Status.DISENGAGED: {},
@@ -67,6 +72,10 @@ MOVES: dict[Status, dict[Status, Side]] = {
 # A provider's first answer: the acknowledgement whose time is measured.
 ACKNOWLEDGEMENTS = frozenset({Status.RECEIVED, Status.ACCEPTED, Status.DECLINED})
 CLOSED = frozenset(status for status, moves in MOVES.items() if not moves)
+# Self-moves that record one more of the same step, not a change of status: the referral
+# reached the status with the first of them, so its time (first_service_at, and the time the
+# sender is shown) stays the first's. A reschedule is not one: it changes the appointment.
+REPEATS = frozenset({Status.FIRST_SERVICE})
 
 # What the sender learns about the person from each status the provider sets.
 INFORMATION_OF_STATUS: dict[Status, str] = {
@@ -93,6 +102,11 @@ def check_move(current: Status, to: Status, side: Side) -> None:
         raise IllegalMove(f"A {current} referral cannot become {to} (possible: {options}).")
     if allowed[to] is not side:
         raise IllegalMove(f"Only the {allowed[to]} can make a {current} referral {to}.")
+
+
+def is_repeat(current: Status, to: Status) -> bool:
+    """The move records another of the step the referral already stands at (see REPEATS)."""
+    return current is to and to in REPEATS
 
 
 def moves_for(current: Status, side: Side) -> tuple[Status, ...]:
