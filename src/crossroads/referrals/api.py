@@ -103,7 +103,10 @@ class ReceiverView(ReferralView):
     scheduled_for: datetime | None
     first_service_at: datetime | None
     decline_reason: str
-    moves: list[str] = Field(description="The statuses you may move it to now.")
+    moves: list[str] = Field(
+        description="The statuses you may move it to now. From first_service, first_service "
+        "again records another service attended (first_service_at stays the first's)."
+    )
     events: list[EventOut]
 
 
@@ -300,7 +303,8 @@ class MoveIn(Schema):
 @router.post("/referrals/{referral_id}/moves", response=ReferralOut, url_name="referral_move")
 def referral_move(request: HttpRequest, referral_id: UUID, payload: MoveIn) -> dict[str, Any]:
     """The receiving provider's next step (see `moves`); an illegal one is a 422 naming
-    `status`, and nothing changes."""
+    `status`, and nothing changes. An engaged referral moved to `first_service` again records
+    another service attended: one more event, the status and `first_service_at` unchanged."""
     user = api_caller(request)
     referral = queries.referral_for(user, referral_id)
     actions.referral_move(by=user, referral=referral, **payload.model_dump())

@@ -19,7 +19,7 @@ from crossroads.core.models import User
 from crossroads.directory import taxonomy
 from crossroads.referrals import queries
 from crossroads.referrals.models import Referral
-from crossroads.referrals.workflow import Side
+from crossroads.referrals.workflow import Side, Status, is_repeat
 
 WHEN = "j M Y, H:i"
 
@@ -111,19 +111,44 @@ def document_for(user: User, referral: Referral) -> pdf.Document:
     )
 
 
+# What the history calls a repeat of the step before it (workflow.REPEATS).
+REPEAT_LABELS = {Status.FIRST_SERVICE: "Another service attended"}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One move in the provider's history of its referral."""
+
+    at: datetime
+    label: str
+    by: str
+    note: str
+
+
+def history_of(referral: Referral) -> list[Step]:
+    """The referral's moves in the order they happened, for the receiving provider; a further
+    service attended reads as such, not as the first service again."""
+    steps = []
+    previous: Status | None = None
+    for event in referral.events.select_related("by").order_by("at", "id"):
+        status = Status(event.status)
+        repeat = previous is not None and is_repeat(previous, status)
+        steps.append(
+            Step(
+                at=event.at,
+                label=REPEAT_LABELS[status] if repeat else event.get_status_display(),
+                by=event.by.display_name if event.by else "",
+                note=event.note,
+            )
+        )
+        previous = status
+    return steps
+
+
 def _history(referral: Referral) -> pdf.Table:
-    events = referral.events.select_related("by").order_by("at", "id")
     return pdf.Table(
         heading="History",
         header=["When", "Status", "By", "Note"],
-        rows=[
-            [
-                _when(event.at),
-                event.get_status_display(),
-                event.by.display_name if event.by else "",
-                event.note,
-            ]
-            for event in events
-        ],
+        rows=[[_when(step.at), step.label, step.by, step.note] for step in history_of(referral)],
         empty="Nothing has happened yet.",
     )

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from crossroads.analytics import snapshot
 from crossroads.core.models import Agency, Role
 from crossroads.demo.county import (
     DEFAULT_SEED,
@@ -64,6 +65,12 @@ class Command(BaseCommand):
                 history_days=options["history_days"],
                 progress=lambda part: self._step(f"  {time.monotonic() - started:5.1f} s  {part}"),
             )
+        # The dashboards, the public page and grant reports read the analytics snapshot.
+        refreshed = snapshot.refresh()
+        self._step(
+            f"Analytics snapshot refreshed ({'full' if refreshed.full else 'incremental'}, "
+            f"{refreshed.seconds:.1f} s)"
+        )
         self._step(f"Ready in {time.monotonic() - started:.1f} s")
         self._print_sign_ins(options["port"])
         if not options["no_serve"]:
