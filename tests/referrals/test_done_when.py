@@ -177,7 +177,7 @@ def test_police_never_see_what_they_must_not(county: County) -> None:
         "scheduled_for": None,
         "first_service_at": "<time>",
         "decline_reason": "",
-        "moves": ["completed", "disengaged"],
+        "moves": ["first_service", "completed", "disengaged"],
         "events": [
             {"status": status, "at": "<time>", "by": "<id>", "note": ""}
             for status in ("draft", "sent", "accepted", "first_service")

@@ -3,10 +3,11 @@ and enrolled in the five programs, with the timings the programs report (issue 5
 
 Everything goes through the actions, at the times it would have happened. The mix is chosen so
 every page has something to show: referrals in every status (two still unanswered past their
-acknowledgement time), consents that hold, expired and revoked ones, Angel walk-ins placed within
-hours (a few ineligible, one not placed), LEAD intakes mostly within the deadline (two past it,
-one charge filed), QRT visits that take several attempts, co-responder calls and CIT follow-ups
-with their 24-hour / 7-day / 30-day contacts.
+acknowledgement time; engaged people attending a further service or two), consents that hold,
+expired and revoked ones, Angel walk-ins placed within hours (a few ineligible, one not placed),
+LEAD intakes mostly within the deadline (two past it, one charge filed), QRT visits that take
+several attempts, co-responder calls and CIT follow-ups with their 24-hour / 7-day / 30-day
+contacts.
 """
 
 from __future__ import annotations
@@ -144,7 +145,10 @@ def load(
             at=now - timedelta(days=400),
         )
     progress(f"{len(REFERRAL_ENDINGS)} referrals, most under consent")
-    _referrals(work, cast, agencies, rng, now)
+    # The services after the first draw from a stream of their own: the rest of the county
+    # stays as it was without them.
+    visits = _Visits(random.Random(f"{seed}/further-services"), now)  # nosec B311
+    _referrals(work, cast, agencies, rng, visits)
     progress("program cases")
     _angel(work, cast, rng, now)
     _lead(work, cast, rng, now)
@@ -213,11 +217,11 @@ def _met(cast: _Cast, rng: random.Random, at: datetime, disposition: str) -> _Me
 
 
 def _referrals(
-    work: Casework, cast: _Cast, agencies: dict[str, Agency], rng: random.Random, now: datetime
+    work: Casework, cast: _Cast, agencies: dict[str, Agency], rng: random.Random, visits: _Visits
 ) -> None:
     for number, ending in enumerate(REFERRAL_ENDINGS):
         key, need = REFERRAL_TARGETS[number % len(REFERRAL_TARGETS)]
-        started = now - _age(ending, rng)
+        started = visits.now - _age(ending, rng)
         met = _met(cast, rng, started - timedelta(minutes=40), "referred_no_transport")
         officer, person = met.officer, met.person
         work.people.append(person)
@@ -242,7 +246,7 @@ def _referrals(
                 expected_version=referral.version,
             )
         work.referrals.append(
-            _walk(referral, PATHS[ending], officer, cast.intake[key], rng, started)
+            _walk(referral, PATHS[ending], officer, cast.intake[key], rng, started, visits)
         )
 
 
@@ -303,6 +307,34 @@ def _consent(
     return consent
 
 
+@dataclass(frozen=True)
+class _Visits:
+    """The services an engaged person attends after the first (what HEDIS engagement counts):
+    none, one or two, each two to nine days after the one before, until the referral's next
+    step or now."""
+
+    rng: random.Random
+    now: datetime
+    planned: tuple[int, ...] = (0, 1, 2, 2)
+    days_apart: tuple[float, float] = (2, 9)
+
+    def record(self, referral: Referral, receiver: User, until: datetime) -> Referral:
+        at = referral.first_service_at or self.now
+        for _ in range(self.rng.choice(self.planned)):
+            at += timedelta(days=self.rng.uniform(*self.days_apart))
+            if at >= min(until, self.now):
+                break
+            referral = referral_actions.referral_move(
+                by=receiver,
+                referral=referral,
+                to="first_service",
+                note="Attended.",
+                expected_version=referral.version,
+                at=at,
+            )
+        return referral
+
+
 def _walk(
     referral: Referral,
     path: list[str],
@@ -310,11 +342,15 @@ def _walk(
     receiver: User,
     rng: random.Random,
     started: datetime,
+    visits: _Visits,
 ) -> Referral:
-    """Move a referral along `path` at the times each step takes."""
+    """Move a referral along `path` at the times each step takes; an engaged person attends
+    further services before the next step (or now)."""
     at = started
     for step in path:
         at += _step_time(step, rng)
+        if referral.status == "first_service":
+            referral = visits.record(referral, receiver, until=at)
         by = sender if step == "sent" else receiver
         referral = referral_actions.referral_move(
             by=by,
@@ -325,6 +361,8 @@ def _walk(
             expected_version=referral.version,
             at=at,
         )
+    if referral.status == "first_service":
+        referral = visits.record(referral, receiver, until=visits.now)
     return referral
 
 

@@ -5,26 +5,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('consent', '0001_initial'),
-        ('core', '0006_roles_prosecutor_tasks'),
-        ('directory', '0003_search_entry_address'),
-        ('encounters', '0005_callforservice_updated_at_encounter_updated_at'),
-        ('people', '0002_person_flags'),
-        ('programs', '0003_analytics_updated_at'),
-        ('referrals', '0002_closed_loop'),
+        ("consent", "0001_initial"),
+        ("core", "0006_roles_prosecutor_tasks"),
+        ("directory", "0003_search_entry_address"),
+        ("encounters", "0005_callforservice_updated_at_encounter_updated_at"),
+        ("people", "0002_person_flags"),
+        ("programs", "0003_analytics_updated_at"),
+        ("referrals", "0002_closed_loop"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='referral',
-            name='updated_at',
+            model_name="referral",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['agency', 'created_at'], name='referrals_r_agency__788bbb_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["agency", "created_at"], name="referrals_r_agency__788bbb_idx"
+            ),
         ),
     ]
