@@ -154,8 +154,10 @@ def period_rows(filters: Filters) -> list[dict[str, date]]:
 
 @dataclass
 class Engine:
-    """One DuckDB connection over a snapshot, with a view per table (only the agency's partitions
-    when one agency is asked for: metrics never cross agencies)."""
+    """One DuckDB connection over a snapshot, with a view per table. Asked for one agency, the
+    views read only that agency's partitions; but a program's participants are met in other
+    agencies' records (a LEAD case at the provider, the person's arrests at the police), so a
+    run with a program filter reads every agency's partitions and keeps the agency's rows."""
 
     root: Path = field(default_factory=snapshot_dir)
     agency: str | None = None
@@ -170,21 +172,26 @@ class Engine:
         self.duck.execute("SET TimeZone = 'UTC'")
         if self.threads:
             self.duck.execute(f"SET threads = {int(self.threads)}")
-        for table in TABLES:
-            self.duck.execute(f"CREATE VIEW {table} AS {self._reader(table)}")
+        self.scope: str | None = ""  # no views yet
+        self._views(self.agency)
 
-    def _reader(self, table: str) -> str:
+    def _views(self, agency: str | None) -> None:
+        if agency == self.scope:
+            return
+        for table in TABLES:
+            self.duck.execute(f"CREATE OR REPLACE VIEW {table} AS {self._reader(table, agency)}")
+        self.scope = agency
+
+    def _reader(self, table: str, agency: str | None) -> str:
         spec = TABLES[table]
         columns = ", ".join(spec.columns)
-        files = self.root / table
-        if spec.partitioned and self.agency:
-            files = files / f"agency={self.agency}"
-        pattern = "*/*/*.parquet" if spec.partitioned and not self.agency else "*/*.parquet"
-        if spec.partitioned and not any(files.glob(pattern)):
-            empty = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in spec.columns.items())
-            return f"SELECT {empty} WHERE false"
         if not spec.partitioned:
             return f"SELECT {columns} FROM {parquet_of(self.root, table)}"
+        files = self.root / table / f"agency={agency}" if agency else self.root / table
+        pattern = "*/*.parquet" if agency else "*/*/*.parquet"
+        if not any(files.glob(pattern)):
+            empty = ", ".join(f"CAST(NULL AS {t}) AS {c}" for c, t in spec.columns.items())
+            return f"SELECT {empty} WHERE false"
         return (
             f"SELECT {columns} FROM read_parquet('{files}/{pattern}', hive_partitioning = true, "
             "hive_types = {'agency': VARCHAR, 'month': VARCHAR}, union_by_name = true)"
@@ -195,12 +202,15 @@ class Engine:
         for option, value in unused.items():
             if value is not None and option not in metric.parameters:
                 raise MetricError(f"--{option}: {metric.name} is not counted by {option}")
+        self._views(self.agency if filters.program is None else None)
         self.duck.register("period_rows", pa.Table.from_pylist(period_rows(filters)))
         self.duck.execute("CREATE OR REPLACE TEMP TABLE periods AS SELECT * FROM period_rows")
         self.duck.unregister("period_rows")
         wanted = {k: v for k, v in filters.parameters().items() if k in metric.parameters}
         sql = f"SELECT * FROM ({metric.sql}) result"
-        if filters.agency and filters.agency != self.agency:
+        # Always, even when the views read only the agency's partitions: the small tables
+        # (officers, certifications, agencies) hold every agency's rows.
+        if filters.agency:
             sql += " WHERE agency = $only_agency"
             wanted["only_agency"] = filters.agency
         try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -100,7 +100,7 @@ class Refreshed:
     seconds: float
 
 
-Progress = Callable[[int, int], None]  # (done, total)
+Progress = Callable[[int, int, str], None]  # (done, total, unit): rows, or partitions
 
 
 @contextmanager
@@ -124,7 +124,7 @@ def refresh(*, full: bool = False, progress: Progress | None = None) -> Refreshe
                 "`crossroads analytics refresh --full` to rebuild every pseudonym under the new key"
             )
         rebuild = full or manifest is None or manifest.schema_version != SCHEMA_VERSION
-        writer = _Writer(key, started, progress or (lambda done, total: None))
+        writer = _Writer(key, started, progress or (lambda done, total, unit: None))
         manifest = (
             writer.full(root) if rebuild or manifest is None else writer.since(root, manifest)
         )
@@ -226,12 +226,12 @@ class _Writer:
         building.mkdir(parents=True)
         total = sum(extract.count(p.source) for p in extract.PARTITIONED_SOURCES)
         done = 0
-        self.progress(done, total)
+        self.progress(done, total, "rows")
 
         def read(rows: int) -> None:
             nonlocal done
             done += rows
-            self.progress(done, total)
+            self.progress(done, total, "rows")
 
         for source in extract.PARTITIONED_SOURCES:
             self._read(source, "", [], on_rows=read)
@@ -239,7 +239,7 @@ class _Writer:
         for source in extract.PARTITIONED_SOURCES:
             for table in OUTPUTS[source.source.name]:
                 derive.derived(self.duck, table)
-                self._copy_partitioned(table, building / table)
+                self.partitions_written += self._copy_partitioned(table, building / table)
         manifest = Manifest(
             SCHEMA_VERSION,
             key_fingerprint(self.key),
@@ -253,7 +253,7 @@ class _Writer:
             root.rename(old)
         building.rename(root)
         shutil.rmtree(old, ignore_errors=True)
-        self.progress(total, total)
+        self.progress(total, total, "rows")
         return manifest
 
     # --- what changed since the last refresh -----------------------------------------------------
@@ -265,12 +265,12 @@ class _Writer:
             for source in extract.PARTITIONED_SOURCES
         }
         total, done = sum(len(parts) for parts in touched.values()), 0
-        self.progress(done, total)
+        self.progress(done, total, "partitions")
         for source in extract.PARTITIONED_SOURCES:
             for slug, month in sorted(touched[source.source.name]):
                 self._rewrite(root, source, slug, month)
                 done += 1
-                self.progress(done, total)
+                self.progress(done, total, "partitions")
         manifest.generated_at = self.started.isoformat()
         manifest.watermark = (self.started - OVERLAP).isoformat()
         self._finish(root, manifest)
@@ -383,36 +383,43 @@ class _Writer:
         ).fetchone()
         return bool(found and found[0])
 
-    def _copy_partitioned(self, table: str, directory: Path) -> None:
+    def _copy_partitioned(self, table: str, directory: Path) -> int:
+        """Write snap_<table> as partitions under `directory`; returns how many."""
         directory.mkdir(parents=True, exist_ok=True)
         self.duck.execute(
             f"COPY (SELECT * FROM snap_{table} ORDER BY agency, month, local_date) TO "
             f"'{directory}' (FORMAT parquet, PARTITION_BY (agency, month), "
             "COMPRESSION zstd, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')"
         )
-        self.partitions_written += len(list(directory.glob("*/*")))
+        return len(list(directory.glob("*/*")))
 
     def _write_partition(self, directory: Path, slug: str, month: str, table: str) -> None:
+        """Replace one partition's rows. The new file is written under a name no reader globs
+        (*.parquet) and moved over part-0.parquet in one step, so a dashboard reading meanwhile
+        sees the old rows or the new, never both, and a refresh that dies half-way leaves no
+        second copy behind; other files of the partition (a full refresh may write several) go
+        after."""
         live = directory / f"agency={slug}" / f"month={month}"
-        building = live.with_name(live.name + ".new")
-        shutil.rmtree(building, ignore_errors=True)
+        earlier = list(live.glob("*.parquet"))
         rows = self.duck.execute(
             f"SELECT count(*) FROM snap_{table} WHERE agency = ? AND month = ?", [slug, month]
         ).fetchone()
+        kept, temporary = live / "part-0.parquet", live / "part-0.parquet.tmp"
         if rows and rows[0]:
-            building.mkdir(parents=True)
+            live.mkdir(parents=True, exist_ok=True)
             self.duck.execute(
                 f"COPY (SELECT * EXCLUDE (agency, month) FROM snap_{table} "
                 "WHERE agency = $slug AND month = $month ORDER BY local_date) "
-                f"TO '{building / 'part-0.parquet'}' (FORMAT parquet, COMPRESSION zstd)",
+                f"TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)",
                 {"slug": slug, "month": month},
             )
-        stale = live.with_name(live.name + ".old")
-        if live.exists():
-            live.rename(stale)
-        if building.exists():
-            building.rename(live)
-        shutil.rmtree(stale, ignore_errors=True)
+            temporary.replace(kept)
+        for path in earlier:
+            if path != kept or not (rows and rows[0]):
+                path.unlink()
+        temporary.unlink(missing_ok=True)  # left by a refresh that died writing it
+        if live.exists() and not any(live.iterdir()):
+            live.rmdir()
         self.partitions_written += 1
 
     def _finish(self, root: Path, manifest: Manifest) -> None:
@@ -484,17 +491,34 @@ class _Writer:
 
 
 def _officer_rows() -> list[dict[str, object]]:
+    """Patrol officers, each from the first day the records show them serving: the earliest of
+    their account, their first roster posting and their first certification (an account opened
+    when an agency moved to Crossroads is younger than the officer's service)."""
     officers = User.objects.filter(role_grants__role=Role.OFFICER, is_active=True).distinct()
-    return [
-        {
-            "officer_id": officer.pk.hex,
-            "agency_id": officer.agency_id.hex,
-            "patrol": True,
-            "active_from": officer.date_joined.date(),
-        }
-        for officer in officers.only("id", "agency_id", "date_joined")
-        if officer.agency_id
-    ]
+    first_posting = _earliest(RosterAssignment.objects.values_list("officer_id", "starts_on"))
+    first_certified = _earliest(Certification.objects.values_list("officer_id", "issued_on"))
+    rows: list[dict[str, object]] = []
+    for pk, agency_id, joined in officers.values_list("id", "agency_id", "date_joined"):
+        if agency_id is None:
+            continue
+        known = [joined.date(), first_posting.get(pk), first_certified.get(pk)]
+        rows.append(
+            {
+                "officer_id": pk.hex,
+                "agency_id": agency_id.hex,
+                "patrol": True,
+                "active_from": min(day for day in known if day is not None),
+            }
+        )
+    return rows
+
+
+def _earliest(pairs: Iterable[tuple[UUID, date]]) -> dict[UUID, date]:
+    earliest: dict[UUID, date] = {}
+    for pk, day in pairs:
+        if pk not in earliest or day < earliest[pk]:
+            earliest[pk] = day
+    return earliest
 
 
 def _certification_rows() -> list[dict[str, object]]:

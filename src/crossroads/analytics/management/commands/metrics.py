@@ -19,6 +19,7 @@ from django.utils.text import slugify
 
 from crossroads.analytics import metrics
 from crossroads.core.commands import agency_named
+from crossroads.programs.models import Program
 
 
 def _day(option: str, text: str) -> date:
@@ -26,6 +27,14 @@ def _day(option: str, text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"{option}: {text!r} is not a date (YYYY-MM-DD)", returncode=2) from None
+
+
+def _program(option: str, slug: str | None) -> str | None:
+    """A program's slug as given, if there is such a program (a typo would show no rows)."""
+    if slug is None or Program.objects.filter(slug=slug).exists():
+        return slug
+    known = ", ".join(Program.objects.order_by("slug").values_list("slug", flat=True)) or "none"
+    raise CommandError(f"{option}: no program is called {slug!r}; known: {known}", returncode=2)
 
 
 class Command(BaseCommand):
@@ -70,7 +79,7 @@ class Command(BaseCommand):
             _day("--to", options["last"]),
             options["by"] or "all",
             agency,
-            options["program"],
+            _program("--program", options["program"]),
             options["area"],
         )
         rows = metrics.run(metric.name, filters)
