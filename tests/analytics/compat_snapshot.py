@@ -179,7 +179,6 @@ def _cases() -> list[dict[str, Any]]:
             intake_deadline_at="2026-02-12 09:00:00",
             charge_status="filed",
             closed_at="2026-03-01 12:00:00",
-            closure_reason="exited",
         ),
         _case(
             "k03",
@@ -244,7 +243,6 @@ def _cases() -> list[dict[str, Any]]:
             status="linked",
             contacted_at="2026-02-03 10:00:00",
             closed_at="2026-02-25 10:00:00",
-            closure_reason="linked",
         ),
         _case(
             "k09",

@@ -26,7 +26,7 @@ from django.utils import timezone
 from crossroads.analytics import metrics, snapshot
 from crossroads.core.models import Agency, User
 from crossroads.encounters import actions as encounter_actions
-from crossroads.encounters.models import Encounter
+from crossroads.encounters.models import CallForService, Encounter
 from crossroads.people.actions import person_create
 from crossroads.people.models import Person
 from crossroads.programs import actions as program_actions
@@ -430,3 +430,42 @@ def test_officers_certifications_and_shifts(world: World, analytics: Path) -> No
     assert first_day[("North Precinct", "Day")] == (1, 1)
     assert first_day[("South Precinct", "Day")] == (1, 0)
     assert first_day[("North Precinct", "Night")] == (0, 0)
+
+
+@pytest.mark.parametrize(
+    ("response", "also_sent", "clinician"),
+    [
+        ("standard_police", ["co_responder"], True),  # a clinician sent alongside counts
+        ("mobile_crisis", [], True),
+        ("standard_police", ["ems"], False),
+    ],
+)
+def test_a_clinician_counts_whether_sent_first_or_alongside(
+    world: World, analytics: Path, response: str, also_sent: list[str], clinician: bool
+) -> None:
+    CallForService.objects.update(response=response, also_sent=also_sent)
+    refresh(FIRST_REFRESH)
+    assert [r["clinician"] for r in rows(analytics, "calls")] == [clinician]
+
+
+def test_a_contact_logged_late_with_an_earlier_time_reaches_the_snapshot(
+    world: World, analytics: Path
+) -> None:
+    """The case is marked changed whenever a contact is logged, not only when it is the latest:
+    a reached contact typed in a day late still makes the next refresh reread the case."""
+    case = world.case
+    with time_machine.travel(T0, tick=False):
+        program_actions.contact_log(
+            by=world.coordinator, case=case, at=T0, method="phone", reached=True
+        )
+    refresh(FIRST_REFRESH)
+    later = FIRST_REFRESH + timedelta(days=1)
+    earlier = datetime(2026, 3, 5, 9, 0, tzinfo=UTC)
+    with time_machine.travel(later, tick=False):
+        case.refresh_from_db()
+        program_actions.contact_log(
+            by=world.coordinator, case=case, at=earlier, method="in_person", reached=True
+        )
+    refresh(later + timedelta(minutes=10))
+    [row] = rows(analytics, "cases")
+    assert row["contacted_at"] == earlier.replace(tzinfo=None)

@@ -7,8 +7,7 @@ Every export, with or without Safe Harbor:
 - record ids (call, encounter, referral, case) are replaced by sequence numbers made for this
   export only, in a random order, and so are the snapshot's person and officer pseudonyms: the
   numbers join the export's tables to one another, but not to the live system, to the snapshot,
-  or to another export;
-- free text the snapshot carries (a case's closure reason) is left out.
+  or to another export (the snapshot itself holds no names or free text).
 
 With Safe Harbor (HIPAA, 45 CFR 164.514(b)(2)), in addition:
 - every date is reduced to its year (`local_date` becomes `year`), and every instant, the
@@ -45,7 +44,6 @@ from crossroads.core.models import User
 EVENT_TABLES = ("calls", "encounters", "referrals", "services", "cases", "shifts")
 RECORD_IDS = {"call_id": "call", "encounter_id": "encounter", "referral_id": "referral"}
 RECORD_IDS |= {"case_id": "case", "person_key": "person", "officer_key": "officer"}
-FREE_TEXT = frozenset({"closure_reason"})
 AGENCY_COLUMNS = frozenset({"agency", "receiving_agency", "referred_by_agency"})
 OLDEST_AGE_SHOWN = 89  # Safe Harbor: ages over 89 are grouped
 Format = Literal["csv", "parquet"]
@@ -174,8 +172,6 @@ def _columns(table: str, safe_harbor: bool) -> list[Column]:
     columns = []
     for name, type_ in TABLES[table].columns.items():
         kind = RECORD_IDS.get(name)
-        if name in FREE_TEXT:
-            continue
         if safe_harbor:
             if name in ("month", "area") or type_ == "TIMESTAMP":
                 continue
@@ -239,8 +235,8 @@ def _readme(request: ExportRequest, root: Path, exported: Exported) -> str:
         "    to nothing else: not to the live system, and not to another export.",
         "  - People (person_key) and officers (officer_key) were already keyed pseudonyms in the",
         "    snapshot; here they are numbers made for this export only, in the same way.",
-        "  - No names, dates of birth, addresses, narratives or notes are in the snapshot; the one",
-        "    free-text field it holds (a case's closure_reason) is left out.",
+        "  - No names, dates of birth, addresses, narratives, notes or other free text are in the",
+        "    snapshot, so none is here.",
     ]
     if request.safe_harbor:
         lines += [

@@ -15,6 +15,8 @@ from crossroads.analytics.schema import TABLES
 
 # Triage responses that send a clinician (the rule books' codes).
 CLINICIAN_RESPONSES = ("co_responder", "mobile_crisis")
+# ... whether chosen first or sent alongside (a JSON list of codes).
+SENT_ALONGSIDE = '"(' + "|".join(CLINICIAN_RESPONSES) + ')"'
 # QRT: the status a case reaches when the person accepts help.
 ACCEPTED_STATUS = "accepted"
 CONTACTED_STATUS = "contacted"
@@ -40,7 +42,8 @@ _DERIVE: dict[str, str] = {
           c.behavioural_health = 1 AS behavioural_health,
           c.initial_call_type, c.final_call_type, c.source, c.response, c.status,
           coalesce(units.cit, false) AS cit_unit,
-          coalesce(c.response IN {CLINICIAN_RESPONSES}, false) AS clinician
+          coalesce(c.response IN {CLINICIAN_RESPONSES}, false)
+            OR regexp_matches(coalesce(c.also_sent, ''), '{SENT_ALONGSIDE}') AS clinician
         FROM c LEFT JOIN units ON units.call_id = c.id
     """,
     "encounters": """
@@ -137,7 +140,7 @@ _DERIVE: dict[str, str] = {
           nullif(k.placement_type, '') AS placement_type, instant(k.placed_at) AS placed_at,
           least(reached.first_at, facts.contacted_status_at) AS contacted_at,
           coalesce(facts.accepted, false) AS accepted,
-          instant(k.closed_at) AS closed_at, nullif(k.closure_reason, '') AS closure_reason
+          instant(k.closed_at) AS closed_at
         FROM k
         LEFT JOIN facts ON facts.id = k.id
         LEFT JOIN reached ON reached.case_id = k.id

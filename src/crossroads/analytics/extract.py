@@ -41,21 +41,22 @@ _AREA_OF_ENCOUNTER = (
 
 # How a source column is read: as text (ids, instants, dates, codes) or as an integer (flags,
 # counts), the same in both databases.
-ID, INSTANT, DAY, TEXT, INT, FLAG = "id", "instant", "day", "text", "int", "flag"
-ARROW_TYPES = {ID: pa.string(), INSTANT: pa.string(), DAY: pa.string(), TEXT: pa.string()}
+ID, INSTANT, DAY, TEXT, JSON, INT, FLAG = "id", "instant", "day", "text", "json", "int", "flag"
+ARROW_TYPES = {kind: pa.string() for kind in (ID, INSTANT, DAY, TEXT, JSON)}
 
 
 def _expression(kind: str, column: str) -> str:
     if connection.vendor != "postgresql":
         # SQLite keeps ids as hex, instants as UTC text and flags as 0/1 already; the casts only
         # stop the driver's own converters from parsing every instant into a datetime.
-        return {INSTANT: f"CAST({column} AS TEXT)", DAY: f"CAST({column} AS TEXT)"}.get(
+        return {kind: f"CAST({column} AS TEXT)" for kind in (INSTANT, DAY, JSON)}.get(
             kind, f"CAST({column} AS INTEGER)" if kind == FLAG else column
         )
     return {
         ID: f"REPLACE(CAST({column} AS TEXT), '-', '')",
         INSTANT: f"TO_CHAR({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
         DAY: f"CAST({column} AS TEXT)",
+        JSON: f"CAST({column} AS TEXT)",
         FLAG: f"CAST({column} AS INTEGER)",
     }.get(kind, column)
 
@@ -118,6 +119,7 @@ CALLS = Partitioned(
             "final_call_type": TEXT,
             "source": TEXT,
             "response": TEXT,
+            "also_sent": JSON,  # responses sent alongside the primary one
             "status": TEXT,
             "precinct": TEXT,
             "updated_at": INSTANT,
@@ -234,7 +236,6 @@ CASES = Partitioned(
             "placement_type": TEXT,
             "placed_at": INSTANT,
             "closed_at": INSTANT,
-            "closure_reason": TEXT,
             "updated_at": INSTANT,
         },
         related=(("area", TEXT, _AREA_OF_ENCOUNTER),),

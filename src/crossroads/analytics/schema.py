@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ TABLES: dict[str, Table] = {
                 "response": "VARCHAR",  # the primary response chosen (triage rule book codes)
                 "status": "VARCHAR",
                 "cit_unit": "BOOLEAN",  # a CIT-certified officer was among the units sent
-                "clinician": "BOOLEAN",  # a co-responder or mobile crisis team was sent
+                "clinician": "BOOLEAN",  # a co-responder or mobile crisis team was sent (or alongside)
             },
             partitioned=True,
             key="call_id",
@@ -133,7 +133,6 @@ TABLES: dict[str, Table] = {
                 "contacted_at": "TIMESTAMP",  # first contact that reached the person
                 "accepted": "BOOLEAN",  # QRT: accepted help (reached `accepted`)
                 "closed_at": "TIMESTAMP",
-                "closure_reason": "VARCHAR",
             },
             partitioned=True,
             key="case_id",

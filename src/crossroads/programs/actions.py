@@ -601,7 +601,11 @@ def contact_log(
         )
         if reached and (case.last_reached_at is None or at > case.last_reached_at):
             case.last_reached_at = at
-            Case.objects.filter(pk=case.pk).update(last_reached_at=at, updated_at=timezone.now())
+        # Always marked changed: a contact logged late, with an earlier time, still changes
+        # what the analytics snapshot holds for the case (ADR 0021).
+        Case.objects.filter(pk=case.pk).update(
+            last_reached_at=case.last_reached_at, updated_at=timezone.now()
+        )
         if follow_up is not None and reached:
             _follow_up_done(follow_up, FollowUp.Outcome.REACHED, at, by)
         what = f"{follow_up.label} follow-up: " if follow_up else ""
