@@ -49,9 +49,9 @@ def _expression(kind: str, column: str) -> str:
     if connection.vendor != "postgresql":
         # SQLite keeps ids as hex, instants as UTC text and flags as 0/1 already; the casts only
         # stop the driver's own converters from parsing every instant into a datetime.
-        return {kind: f"CAST({column} AS TEXT)" for kind in (INSTANT, DAY, JSON)}.get(
-            kind, f"CAST({column} AS INTEGER)" if kind == FLAG else column
-        )
+        if kind in (INSTANT, DAY, JSON):
+            return f"CAST({column} AS TEXT)"
+        return f"CAST({column} AS INTEGER)" if kind == FLAG else column
     return {
         ID: f"REPLACE(CAST({column} AS TEXT), '-', '')",
         INSTANT: f"TO_CHAR({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')",
