@@ -10,15 +10,16 @@ the database: no names, dates of birth beyond the year of age, narratives or not
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 import duckdb
 import pyarrow as pa
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from crossroads.encounters.models import CallForService, CallUnit, Encounter
 from crossroads.people.models import Person
@@ -83,7 +84,10 @@ class Source:
         return [*self.columns, *(name for name, _, _ in self.related)]
 
     def column(self, field: str) -> str:
-        return self.model._meta.get_field(field).column
+        found = self.model._meta.get_field(field)
+        if not isinstance(found, Field) or found.column is None:
+            raise LookupError(f"{self.model.__name__}.{field} is not a column")
+        return found.column
 
     def select(self, alias: str = "t") -> str:
         parts = [
@@ -261,7 +265,7 @@ CASES = Partitioned(
 PARTITIONED_SOURCES = (CALLS, ENCOUNTERS, REFERRALS, CASES)
 
 
-def _batches(sql: str, params: list[object], kinds: list[str]) -> Iterator[pa.RecordBatch]:
+def _batches(sql: str, params: Sequence[Any], kinds: list[str]) -> Iterator[pa.RecordBatch]:
     names = [f"c{i}" for i in range(len(kinds))]
     types = [ARROW_TYPES.get(kind, pa.int64()) for kind in kinds]
     with connection.chunked_cursor() as cursor:
@@ -278,7 +282,7 @@ def read_into(
     duck: duckdb.DuckDBPyConnection,
     source: Source,
     where: str = "",
-    params: list[object] | None = None,
+    params: Sequence[Any] | None = None,
     *,
     on_rows: Callable[[int], None] = lambda rows: None,
 ) -> int:
@@ -316,13 +320,14 @@ def child_filter(partitioned: Partitioned, child: Source, where: str) -> str:
     )
 
 
-def count(source: Source, where: str = "", params: list[object] | None = None) -> int:
+def count(source: Source, where: str = "", params: Sequence[Any] | None = None) -> int:
     sql = f"SELECT COUNT(*) FROM {source.model._meta.db_table} t" + (
         f" WHERE {where}" if where else ""
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params or [])
-        return int(cursor.fetchone()[0])
+        found = cursor.fetchone()
+        return int(found[0]) if found else 0
 
 
 def id_param(value: UUID) -> object:

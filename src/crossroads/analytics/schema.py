@@ -47,7 +47,7 @@ TABLES: dict[str, Table] = {
                 "response": "VARCHAR",  # the primary response chosen (triage rule book codes)
                 "status": "VARCHAR",
                 "cit_unit": "BOOLEAN",  # a CIT-certified officer was among the units sent
-                "clinician": "BOOLEAN",  # a co-responder or mobile crisis team was sent (or alongside)
+                "clinician": "BOOLEAN",  # a co-responder or mobile crisis team, first or alongside
             },
             partitioned=True,
             key="call_id",

@@ -138,7 +138,8 @@ def refresh(*, full: bool = False, progress: Progress | None = None) -> Refreshe
 
 def _agency_lookups() -> tuple[list[dict[str, object]], dict[UUID, tuple[str, ZoneInfo]]]:
     parameters = {p.agency_id: p for p in AgencyParameters.objects.all()}
-    rows, zones = [], {}
+    rows: list[dict[str, object]] = []
+    zones: dict[UUID, tuple[str, ZoneInfo]] = {}
     for agency in Agency.objects.order_by("short_name"):
         slug = slugify(agency.short_name)
         zones[agency.pk] = (slug, ZoneInfo(agency.time_zone))
@@ -431,7 +432,7 @@ class _Writer:
 
     def _dimensions(self, root: Path) -> None:
         officers = _officer_rows()
-        self._keys("officer_keys", "officer", {row["officer_id"] for row in officers})
+        self._keys("officer_keys", "officer", {str(row["officer_id"]) for row in officers})
         derive.register(
             self.duck,
             "officer_rows",
@@ -572,12 +573,12 @@ def _partition_rows(duck: duckdb.DuckDBPyConnection, root: Path, table: str) -> 
     if TABLES[table].partitioned:
         if not any((root / table).glob("*/*/*.parquet")):
             return {}
-        found = duck.execute(
+        parts = duck.execute(
             f"SELECT agency || '/' || month, count(*) FROM {parquet_of(root, table)} GROUP BY ALL"
         ).fetchall()
-        return dict(sorted(found))
-    found = duck.execute(f"SELECT count(*) FROM {parquet_of(root, table)}").fetchone()
-    return {"all": found[0] if found else 0}
+        return dict(sorted(parts))
+    total = duck.execute(f"SELECT count(*) FROM {parquet_of(root, table)}").fetchone()
+    return {"all": total[0] if total else 0}
 
 
 def snapshot_date(root: Path | None = None) -> date | None:
