@@ -11,6 +11,8 @@ urlpatterns = [
     path("programs/", include("crossroads.programs.urls")),
     path("people/", include("crossroads.people.urls")),
     path("training/", include("crossroads.training.urls")),
+    path("analytics/", include("crossroads.analytics.urls")),
+    path("transparency/", include("crossroads.analytics.public_urls")),
     path("", include("crossroads.core.urls")),
 ]
 

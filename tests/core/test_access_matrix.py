@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
+from django.utils.text import slugify
 
 from crossroads.core import actions
 from crossroads.core.access_matrix import PASSWORD, PUBLIC, matrix
@@ -317,6 +318,13 @@ CASES: dict[str, Case] = {
     "api-v1:person_timeline": Case(_person, scoped=True),
     "core:login": Case(body={}),
     "core:healthz": Case(),
+    # The public transparency pages: a police department's page answers even before its
+    # figures are published ("not published yet").
+    "transparency:index": Case(answers=200),
+    "transparency:agency": Case(
+        lambda stage: {"slug": slugify(make_agency(type="police").short_name)}, answers=200
+    ),
+    "transparency:how_we_count": Case(answers=200),
     "core:mfa_verify": Case(body={"token": "000000"}),
     "core:mfa_enrol": Case(body={"token": "000000"}),
     "core:logout": Case(),
@@ -520,6 +528,12 @@ CASES: dict[str, Case] = {
     "api-v1:training_session_checks": Case(
         _training_session, body={"phase": "pre", "answers": {}}, scoped=True
     ),
+    # Analytics of the caller's own agency: no object named. Without a snapshot each page says
+    # how to make one; the drill-down without a metric named is a 422 (the form's errors).
+    "analytics:dashboard": Case(answers=200),
+    "analytics:drilldown": Case(),
+    "analytics:evaluation": Case(answers=200),
+    "analytics:parameters": Case(body={"jail_day_cost": "126.06"}),  # POST: saved, 302
 }
 
 
