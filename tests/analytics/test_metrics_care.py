@@ -550,9 +550,10 @@ def test_diverted_to_treatment_counts_people_once_per_agency(tmp_path: Path) -> 
 def test_cost_estimate_from_the_agencys_own_parameters(tmp_path: Path) -> None:
     # Parameters: Riverton 2.5 jail days per booking, $100 a jail day, $500 an ED visit;
     # Alder 3 jail days per booking and no costs set.
-    # Riverton in March: 2 pre-booking diversions (one the LEAD case's), 1 voluntary transport
-    # to a crisis facility, 1 to an ED (not counted: that visit happened), 1 arrest.
-    #   jail_days_avoided 2 x 2.5 = 5.0; jail_cost_avoided 5 x $100 = $500.0;
+    # Riverton in March: 2 pre-booking diversions (one the LEAD case's) and a citation (a booking
+    # avoided too), 1 voluntary transport to a crisis facility, 1 to an ED (not counted: that
+    # visit happened), 1 arrest.
+    #   jail_days_avoided 3 x 2.5 = 7.5; jail_cost_avoided 7.5 x $100 = $750.0;
     #   ed_cost_avoided 1 x $500 = $500.0.
     # Alder in March: 1 diversion, 2 crisis-facility transports:
     #   jail days 1 x 3 = 3.0; jail cost empty (no day cost); ED cost empty (no visit cost).
@@ -565,6 +566,7 @@ def test_cost_estimate_from_the_agencys_own_parameters(tmp_path: Path) -> None:
         encounter("2026-03-04 10:00:00", disposition="voluntary_transport_crisis_facility"),
         encounter("2026-03-05 10:00:00", disposition="voluntary_transport_ed"),
         encounter("2026-03-06 10:00:00", disposition="arrest_booked"),
+        encounter("2026-03-06 11:00:00", disposition="citation"),
         encounter("2026-03-07 10:00:00", agency=ALDER, disposition="pre_booking_diversion"),
         *(
             encounter(at, agency=ALDER, disposition="voluntary_transport_crisis_facility")
@@ -590,8 +592,8 @@ def test_cost_estimate_from_the_agencys_own_parameters(tmp_path: Path) -> None:
         (MAR, ALDER, "jail_cost_avoided", 1, None, None, 3.0, None, None),
         (MAR, ALDER, "jail_days_avoided", 1, None, 3.0, 3.0, None, None),
         (MAR, RIVERTON, "ed_cost_avoided", 1, None, 500.0, 2.5, 100.0, 500.0),
-        (MAR, RIVERTON, "jail_cost_avoided", 2, None, 500.0, 2.5, 100.0, 500.0),
-        (MAR, RIVERTON, "jail_days_avoided", 2, None, 5.0, 2.5, 100.0, 500.0),
+        (MAR, RIVERTON, "jail_cost_avoided", 3, None, 750.0, 2.5, 100.0, 500.0),
+        (MAR, RIVERTON, "jail_days_avoided", 3, None, 7.5, 2.5, 100.0, 500.0),
     ]
     april = measured(root, "cost_estimate", MARCH_APRIL, "month")
     assert april[-3:] == [

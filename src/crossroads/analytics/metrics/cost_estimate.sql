@@ -2,7 +2,8 @@
 -- title: Estimated jail days, jail cost and emergency-department cost avoided
 -- definition: An estimate from the agency's own parameters (cost of a jail day, average jail
 --   days after a booking, cost of an ED visit), never from constants. It assumes each encounter
---   that ended in a pre-booking diversion avoided one booking of the agency's average length,
+--   that ended without a booking though it had an arrest basis (a pre-booking diversion or a
+--   citation, the diversions of diversion_rate) avoided one booking of the agency's average length,
 --   and each voluntary transport to a crisis facility avoided one emergency-department visit;
 --   neither is measured against a comparison group, so read it as what the diversions would be
 --   worth on those assumptions. Three rows per period (category): jail_days_avoided (diversions
@@ -10,15 +11,15 @@
 --   jail day, $) and ed_cost_avoided (crisis-facility transports x cost of an ED visit, $). A
 --   parameter the agency left empty leaves its estimate empty; the parameters are given beside
 --   each row. With a program, only the encounters its cases were opened from are counted.
--- numerator: encounters that ended in a pre-booking diversion (jail rows) or a voluntary
---   transport to a crisis facility (ED row)
+-- numerator: encounters that ended in a pre-booking diversion or a citation (jail rows), or in
+--   a voluntary transport to a crisis facility (ED row)
 -- denominator: none (an estimate)
 -- unit: days or $ (by category)
 -- source: DOMAIN.md, Metrics: cost estimates (parameters, never constants)
 -- records: encounters
 WITH counted AS (
   SELECT p.period, e.agency,
-    count(*) FILTER (WHERE e.disposition = 'pre_booking_diversion') AS diversions,
+    count(*) FILTER (WHERE e.disposition IN ('pre_booking_diversion', 'citation')) AS diversions,
     count(*) FILTER (WHERE e.disposition = 'voluntary_transport_crisis_facility')
       AS crisis_transports
   FROM encounters e
