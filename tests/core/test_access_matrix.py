@@ -533,6 +533,7 @@ CASES: dict[str, Case] = {
     "analytics:dashboard": Case(answers=200),
     "analytics:drilldown": Case(),
     "analytics:evaluation": Case(answers=200),
+    "analytics:grant_report": Case(answers=200),
     "analytics:parameters": Case(body={"jail_day_cost": "126.06"}),  # POST: saved, 302
 }
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from django import forms
 
+from crossroads.analytics import grants
 from crossroads.analytics.metrics import Metric
 from crossroads.analytics.models import AgencyParameters
 from crossroads.analytics.queries import PARAMETER_NAMES, Choices
@@ -172,3 +173,30 @@ class ParametersForm(UswdsForm):
             field.required = False
             field.widget.attrs["class"] = "usa-input"
             self.fields[name] = field
+
+
+class GrantReportForm(UswdsForm):
+    """Which grant's questions, for which quarter, and as what: a page to read, or a file."""
+
+    program = forms.ChoiceField(label="Grant program")
+    quarter = forms.ChoiceField(label="Quarter")
+    format = forms.ChoiceField(
+        label="Show",
+        choices=[("page", "On this page"), ("csv", "Download CSV"), ("pdf", "Download PDF")],
+        required=False,
+    )
+
+    def __init__(self, data: Mapping[str, Any], *, today: date) -> None:
+        super().__init__(data)
+        names = {m.mapping.program: m.mapping.name for m in grants.mappings()}
+        self.fields["program"].choices = sorted(names.items())
+        self.fields["quarter"].choices = [(q, q) for q in _quarters_before(today, 8)]
+
+    def clean_format(self) -> str:
+        return str(self.cleaned_data.get("format") or "page")
+
+
+def _quarters_before(today: date, count: int) -> list[str]:
+    """The last `count` whole calendar quarters, the latest first (PMT reports are quarterly)."""
+    index = today.year * 4 + (today.month - 1) // 3 - 1  # the quarter before this one
+    return [f"{i // 4}Q{i % 4 + 1}" for i in range(index, index - count, -1)]

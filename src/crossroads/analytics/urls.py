@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from crossroads.analytics.views import dashboard, drilldown, evaluation
+from crossroads.analytics.views import dashboard, drilldown, evaluation, reports
 
 app_name = "analytics"
 
@@ -9,4 +9,5 @@ urlpatterns: list[URLPattern] = [
     path("records/", drilldown.drilldown, name="drilldown"),
     path("evaluation/", evaluation.evaluation_page, name="evaluation"),
     path("parameters/", evaluation.parameters, name="parameters"),
+    path("grant-report/", reports.grant_report, name="grant_report"),
 ]
