@@ -76,6 +76,21 @@ class Rate:
     estimate: float | None
     interval: Interval | None
 
+    def in_words(self) -> dict[str, object]:
+        """For a page: the counts, and the rate with its interval as percentages (or None)."""
+        shown: dict[str, object] = {"events": self.events, "n": self.n, "estimate": None}
+        if self.estimate is not None and self.interval is not None:
+            shown.update(
+                estimate=_percent(self.estimate),
+                low=_percent(self.interval.low),
+                high=_percent(self.interval.high),
+            )
+        return shown
+
+
+def _percent(share: float) -> str:
+    return f"{share * 100:.1f}%"
+
 
 def rate(events: int, n: int) -> Rate:
     if n < MIN_ENCOUNTERS:

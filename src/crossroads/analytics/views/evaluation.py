@@ -19,7 +19,6 @@ from crossroads.analytics.views.common import no_snapshot
 from crossroads.core.access import in_agency_time, signed_in
 from crossroads.core.forms import add_validation_errors
 from crossroads.core.models import User
-from crossroads.training.comparison import Rate
 
 
 @in_agency_time
@@ -87,21 +86,6 @@ def _compared(
     return shown
 
 
-def _percent(share: float) -> str:
-    return f"{share * 100:.1f}%"
-
-
-def _rate_shown(rate: Rate) -> dict[str, Any]:
-    shown: dict[str, Any] = {"events": rate.events, "n": rate.n, "estimate": None}
-    if rate.estimate is not None and rate.interval is not None:
-        shown.update(
-            estimate=_percent(rate.estimate),
-            low=_percent(rate.interval.low),
-            high=_percent(rate.interval.high),
-        )
-    return shown
-
-
 def _contrast_shown(row: evaluation.Contrast) -> dict[str, Any]:
     """A row in words: rates as percentages, the difference in percentage points."""
     difference = None
@@ -114,8 +98,8 @@ def _contrast_shown(row: evaluation.Contrast) -> dict[str, Any]:
         difference = [f"{share * 100:+.1f}" for share in points]
     return {
         "label": row.label,
-        "first": _rate_shown(row.first),
-        "second": _rate_shown(row.second),
+        "first": row.first.in_words(),
+        "second": row.second.in_words(),
         "difference": difference,
     }
 

@@ -22,7 +22,6 @@ from crossroads.training.comparison import (
     MIN_ENCOUNTERS,
     OBSERVATIONAL_NOTE,
     OutcomeRow,
-    Rate,
 )
 from crossroads.training.queries import CrisisResource
 from crossroads.training.reference import dial_uri, shipped_reference
@@ -73,21 +72,6 @@ def outcomes(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _percent(share: float) -> str:
-    return f"{share * 100:.1f}%"
-
-
-def _rate_shown(rate: Rate) -> dict[str, Any]:
-    shown: dict[str, Any] = {"events": rate.events, "n": rate.n, "estimate": None}
-    if rate.estimate is not None and rate.interval is not None:
-        shown.update(
-            estimate=_percent(rate.estimate),
-            low=_percent(rate.interval.low),
-            high=_percent(rate.interval.high),
-        )
-    return shown
-
-
 def _row_shown(row: OutcomeRow) -> dict[str, Any]:
     """A row in words: rates as percentages, the difference in percentage points."""
     difference = None
@@ -100,8 +84,8 @@ def _row_shown(row: OutcomeRow) -> dict[str, Any]:
         difference = [f"{share * 100:+.1f}" for share in points]
     return {
         "outcome": row.outcome,
-        "certified": _rate_shown(row.certified),
-        "not_certified": _rate_shown(row.not_certified),
+        "certified": row.certified.in_words(),
+        "not_certified": row.not_certified.in_words(),
         "difference": difference,
     }
 
