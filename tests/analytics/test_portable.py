@@ -4,6 +4,7 @@ the suite runs on) it gives the rows DuckDB gives over the snapshot."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,10 @@ def test_every_metric_gives_duckdbs_rows_on_the_operational_database(tmp_path: P
             assert expected or filters.by == "all", f"{name}: no rows on the snapshot"
             got = canonical(_on_database(metric, filters))
             assert got == expected, f"{name} by {filters.by} on {connection.vendor}"
+
+
+def test_the_docs_list_every_metric() -> None:
+    """docs/analytics.md's table of metrics names each file of the catalogue, and no other."""
+    docs = (Path(__file__).parents[2] / "docs" / "analytics.md").read_text()
+    listed = set(re.findall(r"^\| `([a-z0-9_]+)` \|", docs, re.M))
+    assert listed == set(metrics.catalogue())
