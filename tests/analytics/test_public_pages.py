@@ -240,3 +240,11 @@ def _escaped(text: str) -> str:
         .replace("'", "&#x27;")
         .replace('"', "&quot;")
     )
+
+
+@pytest.mark.django_db
+def test_the_name_in_the_header_leads_the_public_back_to_the_agencies() -> None:
+    page = Client().get(reverse("transparency:how_we_count"))
+    assert (
+        f'href="{reverse("transparency:index")}" title="Crossroads home"' in page.content.decode()
+    )
