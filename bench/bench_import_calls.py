@@ -15,8 +15,13 @@ Also reported: the parser alone (cad_import.CallReader, no database), which spli
 time into reading and writing (roughly: on PostgreSQL the two overlap), and importing the same
 file again (every row already there: read, checked, skipped).
 
+`--person-refs` adds a "Subject ID" column (a person number of the source system, drawn so that
+some people come back often) and maps it to `person_ref` in a copy of the mapping: the import
+then also creates a person for each number and links the encounters to it.
+
 Run: `make bench`, or
-`.venv/bin/python bench/bench_import_calls.py [--rows N] [--shuffled] [--database postgres]`.
+`.venv/bin/python bench/bench_import_calls.py [--rows N] [--shuffled] [--person-refs]
+[--database postgres]`.
 """
 
 from __future__ import annotations
@@ -32,6 +37,8 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -94,15 +101,19 @@ DISPOSITIONS = [
     "Subject Arrested",
     "Unable to Contact",
 ]
+SUBJECT = "Subject ID"
 SECTORS = {"North": "BJLNU", "East": "CEG", "South": "ORS", "West": "DKMQ", "Southwest": "FW"}
 
 
-def write_file(path: Path, rows: int, *, shuffled: bool = False, seed: int = 3) -> None:
+def write_file(
+    path: Path, rows: int, *, shuffled: bool = False, person_refs: bool = False, seed: int = 3
+) -> int:
     """A synthetic export in SPD's layout; every row valid for the seattle-crisis mapping.
 
     Rows come in the order of their reported time, Template IDs rising with it, as in the
     published export; `shuffled` puts the times in random order instead (the worst case for
-    the time indexes).
+    the time indexes). `person_refs` adds a Subject ID column, from a pool of a third as many
+    people as rows, the low numbers far more often. Returns the number of distinct subjects.
     """
     rng = random.Random(seed)
     start = datetime(2015, 5, 1, tzinfo=UTC)
@@ -119,9 +130,11 @@ def write_file(path: Path, rows: int, *, shuffled: bool = False, seed: int = 3) 
         )
         for _ in range(1200)
     ]
+    pool = max(1, rows // 3)
+    subjects: set[int] = set()
     with path.open("w", newline="") as stream:
         writer = csv.writer(stream)
-        writer.writerow(HEADER)
+        writer.writerow([*HEADER, SUBJECT] if person_refs else HEADER)
         for n in range(rows):
             reported = start + timedelta(seconds=seconds[n])
             occurred = reported - timedelta(minutes=rng.randint(1, 120))
@@ -129,6 +142,11 @@ def write_file(path: Path, rows: int, *, shuffled: bool = False, seed: int = 3) 
             sector = rng.choice(SECTORS[precinct])
             officer, gender, born, cit = rng.choice(officers)
             sent = "Y" if cit == "Y" and rng.random() < 0.6 else "N"
+            subject: list[object] = []
+            if person_refs:
+                number = int(pool * rng.random() ** 2)
+                subjects.add(number)
+                subject = [1_000_000 + number]
             writer.writerow(
                 [
                     200_000 + n,
@@ -156,8 +174,22 @@ def write_file(path: Path, rows: int, *, shuffled: bool = False, seed: int = 3) 
                     precinct,
                     sector,
                     f"{sector}{rng.randint(1, 3)}",
+                    *subject,
                 ]
             )
+    return len(subjects)
+
+
+def mapping_with_person_refs(directory: Path) -> Path:
+    """A copy of the seattle-crisis mapping that also maps the Subject ID column."""
+    from crossroads.encounters.cad_import import MAPPINGS_DIR
+
+    data = yaml.safe_load((MAPPINGS_DIR / "seattle-crisis.yaml").read_text(encoding="utf-8"))
+    data["name"] = "seattle-crisis-people"
+    data["fields"]["person_ref"] = {"column": SUBJECT}
+    path = directory / "seattle-crisis-people.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    return path
 
 
 def main() -> None:
@@ -168,6 +200,11 @@ def main() -> None:
     parser.add_argument(
         "--shuffled", action="store_true", help="rows in random time order (default: by time)"
     )
+    parser.add_argument(
+        "--person-refs",
+        action="store_true",
+        help="add a person number column, mapped to person_ref (default: none)",
+    )
     args = _setup.arguments(parser=parser)
     data_dir = _setup.django_for_bench(database=args.database)
 
@@ -177,16 +214,26 @@ def main() -> None:
 
     from crossroads.core.csv_files import csv_rows
     from crossroads.core.models import AuditEvent
-    from crossroads.encounters.cad_import import CallReader, shipped_mapping
+    from crossroads.encounters.cad_import import CallReader, load_mapping, shipped_mapping
     from crossroads.encounters.models import CallForService, CallUnit, Encounter
+    from crossroads.people.models import Person
 
     started = time.perf_counter()
     rows = args.rows
     path = data_dir / "crisis-data.csv"
-    seconds = _setup.timed(lambda: write_file(path, rows, shuffled=args.shuffled))
+    subjects: list[int] = []
+    seconds = _setup.timed(
+        lambda: subjects.append(
+            write_file(path, rows, shuffled=args.shuffled, person_refs=args.person_refs)
+        )
+    )
+    mapping_name = "seattle-crisis"
+    if args.person_refs:
+        mapping_name = str(mapping_with_person_refs(data_dir))
     print(
         f"file: {rows:,} rows in {'random' if args.shuffled else 'time'} order, "
         f"{path.stat().st_size / 1e6:.0f} MB, written in {seconds:.0f} s"
+        + (f", {subjects[0]:,} distinct person numbers" if args.person_refs else "")
     )
     agency = _setup.bench_agency()
 
@@ -205,7 +252,9 @@ def main() -> None:
             gc.enable()
 
     def parse_file() -> None:
-        mapping = shipped_mapping("seattle-crisis")
+        mapping = (
+            load_mapping(Path(mapping_name)) if args.person_refs else shipped_mapping(mapping_name)
+        )
         with path.open(encoding="utf-8-sig", newline="") as stream:
             header, records = csv_rows(stream)
             reader = CallReader(
@@ -216,8 +265,9 @@ def main() -> None:
             _setup.fail(f"the parser refused {bad} rows of the synthetic file")
 
     def plain_insert() -> None:
-        columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
-        marks = ", ".join(["%s"] * len(HEADER))
+        width = len(HEADER) + (1 if args.person_refs else 0)
+        columns = ", ".join(f"c{i} text" for i in range(width))
+        marks = ", ".join(["%s"] * width)
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"CREATE TABLE bench_plain_rows ({columns})")
             with path.open(newline="") as stream:
@@ -234,7 +284,7 @@ def main() -> None:
             "calls",
             str(path),
             "--mapping",
-            "seattle-crisis",
+            mapping_name,
             "--agency",
             agency.short_name,
             "--json",
@@ -259,16 +309,21 @@ def main() -> None:
     )
     if stored != (rows, rows, rows, 1):
         _setup.fail(f"stored calls, units, encounters, audit events: {stored}")
+    people = Person.objects.count()
+    if people != (subjects[0] if args.person_refs else 0):
+        _setup.fail(f"{people:,} people created for {subjects[0]:,} person numbers")
     again: dict[str, object] = {}
     again_seconds = _setup.timed(lambda: again.update(import_file()))
-    if (again.get("written"), again.get("skipped")) != (0, rows):
-        _setup.fail(f"importing again wrote {again.get('written')} rows")
+    if (again.get("written"), again.get("skipped"), again.get("people_created")) != (0, rows, 0):
+        _setup.fail(f"importing again wrote {again.get('written')} rows: {again}")
 
     def rate(s: float) -> str:
         return f"{rows / s:,.0f} rows/s"
 
+    with_people = f", {people:,} people created" if args.person_refs else ""
     print(
-        f"import calls ({args.database}): {import_seconds:.1f} s, {rate(import_seconds)} "
+        f"import calls ({args.database}{with_people}): {import_seconds:.1f} s, "
+        f"{rate(import_seconds)} "
         f"(target: {rows:,} rows in {TARGET_SECONDS * rows / ROWS:.0f} s)"
     )
     print(

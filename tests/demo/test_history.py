@@ -1,12 +1,16 @@
-"""The history generator and the certification plan, pure and in bulk (no database)."""
+"""The history generator and the certification plan, pure and in bulk (no database), and the
+people the history meets again, imported as the demo imports them."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from uuid import UUID
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -22,9 +26,12 @@ from crossroads.demo.history import (
     police_history,
     roster,
 )
+from crossroads.encounters import actions
 from crossroads.encounters.history import HistoricCall, HistoricEncounter
+from crossroads.encounters.models import Encounter
 from crossroads.screening.catalog import catalog
 from crossroads.screening.scoring import score
+from tests.factories import make_agency, make_user
 
 END = datetime(2026, 10, 2, 4, tzinfo=UTC)
 START = END - timedelta(days=730)
@@ -32,13 +39,20 @@ OFFICERS = [UUID(int=n) for n in range(1, 21)]  # Riverton PD's patrol in the de
 ZONE = "America/New_York"
 
 
-def _history(seed: int, days: int) -> list[HistoricCall]:
+def _history(
+    seed: int, days: int, *, officers: list[UUID] = OFFICERS, people: bool = False
+) -> list[HistoricCall]:
     start = END - timedelta(days=days)
-    plan = plan_cit(OFFICERS, random.Random(seed), history_starts=start.date(), today=END.date())
-    officers = roster(OFFICERS, plan)
+    plan = plan_cit(officers, random.Random(seed), history_starts=start.date(), today=END.date())
     return list(
         police_history(
-            AREAS["rpd"], officers, random.Random(seed), start=start, end=END, time_zone=ZONE
+            AREAS["rpd"],
+            roster(officers, plan),
+            random.Random(seed),
+            start=start,
+            end=END,
+            time_zone=ZONE,
+            people=random.Random(f"{seed}/people") if people else None,
         )
     )
 
@@ -146,3 +160,73 @@ def test_cit_coverage_moves_within_the_usual_target(officers: int) -> None:
     )
     assert all(expires == add_years(issued, 3) for issued, expires in intervals)
     assert all(certified_on(plan[0], start + timedelta(days=d)) for d in range(0, 761))
+
+
+# --- the people met again (subjects.py) -------------------------------------------------------
+
+
+def _refs(calls: list[HistoricCall]) -> list[str]:
+    return [e.person_ref for call in calls for e in call.encounters]
+
+
+def test_people_come_from_a_stream_of_their_own() -> None:
+    """The same seed names the same people; with or without them the calls are the same."""
+    named = _history(5, 60, people=True)
+    assert _refs(named) == _refs(_history(5, 60, people=True))
+    assert all(_refs(named)) and not any(_refs(_history(5, 60)))
+    without = [
+        replace(call, encounters=tuple(replace(e, person_ref="") for e in call.encounters))
+        for call in named
+    ]
+    assert without == _history(5, 60)
+
+
+def _quarter(moment: datetime) -> date:
+    day = moment.astimezone(ZoneInfo(ZONE)).date()
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+@pytest.mark.django_db
+def test_the_imported_history_meets_some_people_again_and_again() -> None:
+    """Two years of Riverton's history through the import, counted in the database: a few
+    frequent utilisers, most people met once, a quarter or so met again within the year."""
+    agency = make_agency(short_name="RPD", time_zone=ZONE)
+    officers = [make_user(agency, "officer").pk for _ in OFFICERS]
+    actions.calls_import(
+        by=None,
+        agency=agency,
+        records=_history(2026, 730, officers=officers, people=True),
+        source=actions.ImportSource(file_name="demo generator", sha256="0" * 64),
+    )
+    met: dict[UUID, list[tuple[datetime, str]]] = {}
+    for person, at, disposition in Encounter.objects.filter(agency=agency).values_list(
+        "person_id", "occurred_at", "disposition"
+    ):
+        met.setdefault(person, []).append((at, disposition))
+    assert None not in met  # every encounter names its person
+    encounters = sum(len(times) for times in met.values())
+    sizes = sorted((len(times) for times in met.values()), reverse=True)
+    frequent = sizes[: round(0.05 * len(sizes))]
+    assert 0.2 < sum(frequent) / encounters < 0.35  # 5% of the people, a quarter of encounters
+    assert sizes.count(1) / len(sizes) > 0.7  # most people met once
+
+    # repeat_contact over the quarters whose people have a whole year after them in the history
+    quarters = [date(2025, 1, 1), date(2025, 4, 1), date(2025, 7, 1)]
+    seen = again_30 = again_365 = at_risk = rearrested = 0
+    for times in met.values():
+        times.sort()
+        for quarter in quarters:
+            first = next((at for at, _ in times if _quarter(at) == quarter), None)
+            if first is None:
+                continue
+            later = [at for at, _ in times if at > first]
+            seen += 1
+            again_30 += any(at <= first + timedelta(days=30) for at in later)
+            again_365 += any(at <= first + timedelta(days=365) for at in later)
+        arrests = [at for at, disposition in times if disposition == ARREST]
+        at_risk += bool(arrests)
+        rearrested += any(b - a <= timedelta(days=365) for a, b in pairwise(arrests))
+    assert seen > 600
+    assert 0.2 <= again_365 / seen <= 0.35
+    assert 0.05 <= again_30 / seen <= 0.12
+    assert 0.05 < rearrested / at_risk < 0.5  # some people are arrested again within a year

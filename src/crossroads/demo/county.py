@@ -263,7 +263,14 @@ def _import_history(
         by=None,
         agency=agency,
         records=history.police_history(
-            area, roster, rng, start=start, end=end, time_zone=agency.time_zone
+            area,
+            roster,
+            rng,
+            start=start,
+            end=end,
+            time_zone=agency.time_zone,
+            # Who each encounter is with: the records system's person numbers (subjects.py).
+            people=random.Random(f"{seed}/{key}/people"),  # nosec B311
         ),
         source=encounter_actions.ImportSource(
             file_name="demo generator", sha256=digest, mapping="demo"

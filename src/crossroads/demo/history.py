@@ -23,7 +23,7 @@ import math
 import random
 from bisect import bisect
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
 from typing import Generic, TypeVar
@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from crossroads.demo.alder import BEHAVIOURAL_HEALTH_SHARE, STREETS
 from crossroads.demo.certifications import Interval, certified_on
+from crossroads.demo.subjects import Subjects
 from crossroads.encounters.history import (
     HistoricCall,
     HistoricEncounter,
@@ -343,9 +344,19 @@ def police_history(
     start: datetime,
     end: datetime,
     time_zone: str,
+    people: random.Random | None = None,
 ) -> Iterator[HistoricCall]:
-    """The agency's calls received from `start` to before `end`, oldest first."""
-    return _History(area, officers, rng, ZoneInfo(time_zone)).calls(start, end)
+    """The agency's calls received from `start` to before `end`, oldest first.
+
+    With `people`, each encounter names its person by a reference of the records system
+    (subjects.py), drawn from that stream alone: the calls are the same with or without.
+    """
+    subjects = None
+    if people is not None:
+        days = (end - start).total_seconds() / 86400
+        expected = area.calls_per_day * BEHAVIOURAL_HEALTH_SHARE * days
+        subjects = Subjects(area.prefix, people, expected_encounters=expected)
+    return _History(area, officers, rng, ZoneInfo(time_zone), subjects).calls(start, end)
 
 
 def _cumulative(weights: Sequence[float]) -> list[float]:
@@ -369,11 +380,17 @@ def _shift(local: datetime) -> tuple[int, date]:
 
 class _History:
     def __init__(
-        self, area: Area, officers: Sequence[Officer], rng: random.Random, zone: ZoneInfo
+        self,
+        area: Area,
+        officers: Sequence[Officer],
+        rng: random.Random,
+        zone: ZoneInfo,
+        subjects: Subjects | None = None,
     ) -> None:
         if not officers:
             raise ValueError(f"{area.prefix}: a history needs officers to send")
         self.area, self.officers, self.rng, self.zone = area, list(officers), rng, zone
+        self.subjects = subjects
         self.beats = {crisis: Weighted(area.beats(crisis=crisis)) for crisis in (False, True)}
         self.dispositions = {
             (name, cit): Weighted(disposition_shares(presentation, cit=cit))
@@ -470,6 +487,11 @@ class _History:
         units = self.dispatch(dispatched, count, crisis=True)
         arrived = dispatched if first_hand else dispatched + self.minutes(7, 0.5)
         encounter = self.encounter(name, presentation, units[0], arrived)
+        if self.subjects is not None:
+            ref = self.subjects.ref_for(
+                received, disposition=encounter.disposition, presentation=name
+            )
+            encounter = replace(encounter, person_ref=ref)
         cleared = arrived + timedelta(minutes=encounter.minutes_on_scene or 0)
         if encounter.transport_destination:
             cleared += self.minutes(15, 0.4) + timedelta(

@@ -415,8 +415,11 @@ def calls_import(
     """Load past calls in bulk, all or nothing, with one audit event for the whole import.
 
     Calls whose external id the agency already has are skipped, so importing a file again adds
-    nothing. The producer has validated the records (a mapping names every bad value by line
-    and column); this writes them. `progress` gets the number of records handled so far.
+    nothing. An encounter with a person reference (the source system's person id) is linked to
+    the agency's person with that reference, created (without a name) the first time it comes;
+    the audit event counts the persons created, and each points at the batch.
+    The producer has validated the records (a mapping names every bad value by line and column);
+    this writes them. `progress` gets the number of records handled so far.
     A producer that learns how many rows it read and rejected only as it goes (a file streamed
     through a mapping) passes `tally`, asked once the records are consumed; an exception raised
     by the records' iterator undoes the whole import.
@@ -438,6 +441,13 @@ def calls_import(
             .exclude(external_id="")
             .values_list("external_id", flat=True)
         )
+        people = {
+            ref: key.hex
+            for ref, key in Person.objects.filter(agency=agency)
+            .exclude(external_ref="")
+            .order_by()
+            .values_list("external_ref", "pk")
+        }
         handled = 0
         with bulk.HistoricWriter(
             agency=agency,
@@ -445,6 +455,7 @@ def calls_import(
             guide_version=field_guide().version,
             connection=connection,
             scored=_scored_historic,
+            people=people,
         ) as writer:
             for chunk in _chunks(records, IMPORT_CHUNK):
                 fresh = []
@@ -473,6 +484,7 @@ def calls_import(
                 "written": batch.rows_written,
                 "skipped": batch.rows_skipped,
                 "rejected": batch.rows_rejected,
+                "people_created": writer.people_created,
             },
         )
     return batch

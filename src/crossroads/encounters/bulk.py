@@ -45,6 +45,7 @@ from django.utils import timezone
 from crossroads.core.models import Agency, ImportBatch
 from crossroads.encounters.history import HistoricCall, HistoricScreen
 from crossroads.encounters.models import CallForService, CallUnit, Encounter, EncounterScreen
+from crossroads.people.models import Person
 
 # Encounter keys derive from the source's id, so the same record always gets the same key.
 IMPORT_NAMESPACE = UUID("6f1d3a52-9a0c-4c47-8f0e-3f0b7c2f1e64")
@@ -118,7 +119,8 @@ class Table:
 
 
 class HistoricWriter:
-    """Writes the chunks of HistoricCall records of one import: calls, units, encounters, screens.
+    """Writes the chunks of HistoricCall records of one import: calls, units, encounters, screens,
+    and a person for each person reference the agency does not have yet.
 
     Use it as a context manager inside the import's transaction; leaving it waits for the
     writes (or stops them after an error) and raises the writer's error, if any.
@@ -154,10 +156,12 @@ class HistoricWriter:
         "cit_certified",
         "dispatched_at",
     )
+    PERSON_COLUMNS = ("id", "agency_id", "external_ref", "import_batch_id")
     ENCOUNTER_COLUMNS = (
         "id",
         "agency_id",
         "call_id",
+        "person_id",
         "officer_id",
         "officer_cit_certified",
         "client_key",
@@ -186,14 +190,21 @@ class HistoricWriter:
         guide_version: str,
         connection: BaseDatabaseWrapper,
         scored: Scorer,
+        people: dict[str, str],
     ) -> None:
+        """`people`: the agency's person references so far, each to its person's key (hex);
+        the writer adds the persons it creates (`people_created` counts them)."""
         self.agency = agency
         self.zone = ZoneInfo(agency.time_zone)
         self.batch = batch
         self.guide_version = guide_version
         self.connection = connection
         self.scored = scored
+        self.people = people
+        self.people_created = 0
+        # Persons first: a chunk's encounters point at them.
         self.tables = (
+            Table(Person, self.PERSON_COLUMNS, connection),
             Table(CallForService, self.CALL_COLUMNS, connection),
             Table(CallUnit, self.UNIT_COLUMNS, connection),
             Table(Encounter, self.ENCOUNTER_COLUMNS, connection),
@@ -283,6 +294,8 @@ class HistoricWriter:
         # In time order, so the (agency, received_at) index is walked once per chunk, in order.
         records = sorted(records, key=_received)
         keys = iter(self.keys.take(len(records) + sum(len(r.encounters) for r in records)))
+        people = self.people
+        persons: list[Row] = []
         calls: list[Row] = []
         units: list[Row] = []
         encounters: list[Row] = []
@@ -330,11 +343,18 @@ class HistoricWriter:
             for index, given in enumerate(record.encounters):
                 encounter_key = next(keys)
                 occurred = moment(given.occurred_at)
+                person_key = None
+                if ref := given.person_ref:
+                    person_key = people.get(ref)
+                    if person_key is None:
+                        person_key = people[ref] = self.keys.take(1)[0]
+                        persons.append((person_key, agency_id, ref, batch_id))
                 encounters.append(
                     (
                         encounter_key,
                         agency_id,
                         call_key,
+                        person_key,
                         given.officer and given.officer.hex,
                         given.officer_cit_certified,
                         _name_key(namespace, f"{record.external_id}/{index}"),
@@ -366,7 +386,8 @@ class HistoricWriter:
                             scored.positive,
                         )
                     )
-        return [calls, units, encounters, screens]
+        self.people_created += len(persons)
+        return [persons, calls, units, encounters, screens]
 
 
 class OrderedKeys:

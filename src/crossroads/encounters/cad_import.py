@@ -62,7 +62,7 @@ DISPOSITIONS = frozenset(
 )
 FORCES = frozenset({"none", "verbal", "empty_hand", "less_lethal", "firearm", "unspecified"})
 
-Kind = Literal["text", "code", "bool", "datetime", "int"]
+Kind = Literal["text", "code", "bool", "datetime", "int", "ref"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,9 @@ TARGETS: dict[str, Target] = {
     "minutes_on_scene": Target("int"),
     "transport_destination": Target("text", max_length=200),
     "hold_legal_basis": Target("text", max_length=200),
+    # The source system's id of the person met (a master name index number): one person record
+    # of the agency per reference (people.Person.external_ref).
+    "person_ref": Target("ref", max_length=64),
 }
 
 # Other systems' clocks drift a little; a time further ahead than this is refused.
@@ -257,6 +260,11 @@ def _spec_problems(target: Target, spec: FieldSpec) -> list[str]:
         problems.append("needs values: what each of the column's values means here")
     elif target.kind == "int" and spec.values:
         problems.append("a number takes no values")
+    elif target.kind == "ref" and (ours or spec.values is not None):
+        # A constant (or default) would make every encounter's person the same person.
+        problems.append(
+            "a reference comes from its column as written: no constant, values or default"
+        )
     if spec.format and target.kind != "datetime":
         problems.append("only dates and times take a format")
     for value in ours:
@@ -579,6 +587,21 @@ class CallReader:
 
             return whole_number
         longest = target.max_length or 10**6
+        if target.kind == "ref":
+
+            def reference(cells: Sequence[str]) -> Any:
+                cell = cells[position].strip()
+                if cell in missing:
+                    return when_missing(column)
+                if len(cell) > longest:
+                    raise _Bad(column, f"longer than {longest} characters ({len(cell)})")
+                if not cell.isprintable():
+                    raise _Bad(
+                        column, f"{cell!r} holds a line break, tab or other unprintable character"
+                    )
+                return cell
+
+            return reference
 
         def text(cells: Sequence[str]) -> Any:
             cell = cells[position].strip()
@@ -729,6 +752,7 @@ class CallReader:
             minutes_on_scene,
             transport_destination,
             hold_legal_basis,
+            person_ref,
         ) = [v[i] for i in self.slots]
         units: tuple[HistoricUnit, ...] = ()
         if officer:
@@ -749,6 +773,7 @@ class CallReader:
                     minutes_on_scene=minutes_on_scene,
                     transport_destination=transport_destination or "",
                     hold_legal_basis=hold_legal_basis or "",
+                    person_ref=person_ref or "",
                 ),
             )
         return HistoricCall(

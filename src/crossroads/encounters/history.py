@@ -46,6 +46,9 @@ class HistoricEncounter:
     minutes_on_scene: int | None = None
     custody_transfer_minutes: int | None = None
     screens: tuple[HistoricScreen, ...] = ()
+    # The source system's id of the person met (a master name index number): the import links
+    # the encounter to the agency's one person record with that reference. "" = not known.
+    person_ref: str = ""
 
 
 @dataclass(frozen=True, slots=True)

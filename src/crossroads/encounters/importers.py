@@ -38,6 +38,7 @@ from crossroads.encounters.cad_import import (
     shipped_mapping,
 )
 from crossroads.encounters.history import HistoricCall
+from crossroads.people.models import Person
 from crossroads.triage.rules import rule_book
 
 PROGRESS_EVERY = 2_000  # rows between progress updates (the bar redraws at most 5 times a second)
@@ -135,6 +136,7 @@ class CallsImporter:
         self, run: _Run, batch: ImportBatch, options: dict[str, Any], stdout: OutputWrapper
     ) -> None:
         rejects = str(run.rejects_path) if run.rejected else None
+        people = Person.objects.filter(import_batch=batch).count()
         if options["json"]:
             stdout.write(
                 json.dumps(
@@ -149,6 +151,7 @@ class CallsImporter:
                         "written": batch.rows_written,
                         "skipped": batch.rows_skipped,
                         "rejected": batch.rows_rejected,
+                        "people_created": people,
                         "rejects_file": rejects,
                         "problems": [p.as_json() for p in run.problems],
                     }
@@ -160,6 +163,8 @@ class CallsImporter:
             f"{batch.rows_read:,} rows read, {batch.rows_written:,} calls written, "
             f"{batch.rows_skipped:,} already imported, {batch.rows_rejected:,} rejected."
         )
+        if "person_ref" in run.mapping.fields:
+            stdout.write(f"{people:,} people created for person references new to the agency.")
         if rejects:
             stdout.write(f"Rejected rows, with their line and reasons: {rejects}")
         stdout.write(f"Import batch {batch.pk}.")

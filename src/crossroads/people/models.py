@@ -11,21 +11,47 @@ from crossroads.people.flag_kinds import FlagKind, flag_kinds
 
 
 class Person(models.Model):
+    """A person the agency met. Staff name the people they record (person_create); a person
+    that imported history brings is known only by the source system's reference, not named."""
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="people")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
     aliases = models.JSONField(default=list, blank=True)
+    # The source system's id of the person (a CAD / RMS master name index number), unique per
+    # agency, so importing more history finds the same record; and the import that created it.
+    external_ref = models.CharField(max_length=64, blank=True)
+    import_batch = models.ForeignKey(
+        "core.ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # Nobody, for a person an import created (its batch says who imported it).
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["family_name", "given_name"]
         indexes = [models.Index(fields=["agency", "family_name", "given_name"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="one_person_per_external_ref",
+            ),
+            # No nameless person but one an import knows by its reference.
+            models.CheckConstraint(
+                condition=~models.Q(given_name="") | ~models.Q(external_ref=""),
+                name="person_named_or_referenced",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if not (self.given_name or self.family_name):
+            return f"Person {self.external_ref} (imported)"
         return f"{self.given_name} {self.family_name}"
 
 

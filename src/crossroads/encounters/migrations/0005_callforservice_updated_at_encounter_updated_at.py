@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('encounters', '0004_encounter_draft'),
+        ("encounters", "0004_encounter_draft"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='callforservice',
-            name='updated_at',
+            model_name="callforservice",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AddField(
-            model_name='encounter',
-            name='updated_at',
+            model_name="encounter",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
     ]
