@@ -189,8 +189,9 @@ class GrantReportForm(UswdsForm):
     def __init__(self, data: Mapping[str, Any], *, today: date) -> None:
         super().__init__(data)
         names = {m.mapping.program: m.mapping.name for m in grants.mappings()}
-        self.fields["program"].choices = sorted(names.items())
-        self.fields["quarter"].choices = [(q, q) for q in _quarters_before(today, 8)]
+        self.fields["program"].choices = sorted(names.items())  # type: ignore[attr-defined]
+        quarters = [(q, q) for q in _quarters_before(today, 8)]
+        self.fields["quarter"].choices = quarters  # type: ignore[attr-defined]
 
     def clean_format(self) -> str:
         return str(self.cleaned_data.get("format") or "page")

@@ -20,7 +20,15 @@ from django.utils import timezone
 from crossroads.core import actions
 from crossroads.core.actions import Flow
 from crossroads.core.models import Agency, DataCategory, ImportBatch, User
-from crossroads.demo import casework, certifications, courses, directory, history, rosters
+from crossroads.demo import (
+    casework,
+    certifications,
+    courses,
+    directory,
+    history,
+    parameters,
+    rosters,
+)
 from crossroads.demo.alder import FIRST_NAMES, LAST_NAMES
 from crossroads.demo.calls import seed_calls
 from crossroads.encounters import actions as encounter_actions
@@ -198,6 +206,8 @@ def build_county(
         names = {key: name for key, name, *_ in AGENCIES}
         directory.load(county, names, seed=seed, now=until, progress=progress)
         county.casework = casework.load(county, seed=seed, now=until, progress=progress)
+        progress("cost and response-time parameters")
+        parameters.load(county.agencies)
         progress("training calendar")
         county.training = courses.load(
             county.agencies, [*county.sign_ins, *county.staff], seed=seed, now=until

@@ -267,7 +267,8 @@ class Area:
 
     prefix: str
     calls_per_day: float
-    # precinct -> sector -> beats; the first sector of each precinct is downtown, where
+    # precinct (named as the roster names it, so calls and shift coverage meet in one area) ->
+    # sector -> beats; the first sector of each precinct is downtown, where
     # crisis calls concentrate.
     precincts: dict[str, dict[str, tuple[str, ...]]]
 
@@ -286,8 +287,12 @@ AREAS = {
         "RPD",
         35,
         {
-            "North": {"N1": ("N1A", "N1B", "N1C"), "N2": ("N2A", "N2B")},
-            "South": {"S1": ("S1A", "S1B", "S1C"), "S2": ("S2A", "S2B"), "S3": ("S3A", "S3B")},
+            "North Precinct": {"N1": ("N1A", "N1B", "N1C"), "N2": ("N2A", "N2B")},
+            "South Precinct": {
+                "S1": ("S1A", "S1B", "S1C"),
+                "S2": ("S2A", "S2B"),
+                "S3": ("S3A", "S3B"),
+            },
         },
     ),
     "acso": Area(

@@ -20,7 +20,7 @@ def grant_report(request: HttpRequest) -> HttpResponse:
         return no_snapshot(request, "Grant report")
     asked = request.GET if "program" in request.GET else {}
     form = GrantReportForm(asked, today=agency_today(user.agency))
-    context = {"form": form, "answers": None}
+    context: dict[str, object] = {"form": form, "answers": None}
     if not asked:
         return render(request, "analytics/grant_report.html", context)
     if not form.is_valid():
