@@ -73,14 +73,14 @@ def test_a_program_manager_reads_the_dashboard_with_charts_and_tables(
     )
 
     # Comparisons: a program the department refers people to, its participants against the
-    # people referred but not enrolled; the costs say which parameter is missing.
+    # people referred but not enrolled; the costs priced with the department's own figures.
     page.get_by_role("link", name="Back to the dashboard").click()
     page.get_by_role("link", name="Comparisons and costs").click()
     expect(page.get_by_role("heading", name="Observational, not causal")).to_be_visible()
     page.get_by_label("Program", exact=True).select_option("alder-lead")
     page.get_by_role("button", name="Compare").click()
     expect(page.locator("#program-comparison")).to_contain_text("again within 365 days")
-    expect(page.locator("#costs")).to_contain_text("Missing parameter: cost of one jail day ($)")
+    expect(page.locator("#costs")).to_contain_text("126.06")  # the demo's jail day
     save_screenshot(page, "analytics-evaluation-desktop.png")
     assert tab.problems() == []
 
@@ -99,4 +99,14 @@ def test_on_a_phone_the_dashboard_fits_the_screen(open_tab: OpenTab, county: Cou
     expect(phone.page.get_by_role("heading", name="Observational, not causal")).to_be_visible()
     _no_horizontal_scroll(phone.page, PHONE["width"])
     save_screenshot(phone.page, "analytics-evaluation-phone.png")
+
+    phone.page.goto("/analytics/grant-report/")
+    phone.page.get_by_label("Grant program").select_option("jmhcp")
+    phone.page.get_by_role("button", name="Make the report").click()
+    expect(
+        phone.page.get_by_role("heading", name=re.compile("JMHCP performance measures"))
+    ).to_be_visible()
+    expect(phone.page.locator("table tbody th").first).to_contain_text("JMHCP-1")
+    _no_horizontal_scroll(phone.page, PHONE["width"])
+    save_screenshot(phone.page, "analytics-grant-report-phone.png")
     assert phone.problems() == []
