@@ -22,7 +22,7 @@ def _filled(table: str, row: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise KeyError(f"{table} has no columns {sorted(unknown)}")
     full = {column: row.get(column) for column in spec.columns}
-    if spec.partitioned:
+    if "month" in spec.columns:  # an event table (schema.EVENT), partitioned or not
         full["agency"] = full["agency"] or AGENCY
         full["area"] = full["area"] if full["area"] is not None else ""
         day = full["local_date"]

@@ -49,8 +49,9 @@ _DERIVE: dict[str, str] = {
     "encounters": """
         WITH e AS (
           SELECT r.*, a.agency, local_day(instant(r.occurred_at), a.time_zone) AS day,
-            CAST(r.date_of_birth AS DATE) AS born
+            CAST(people.date_of_birth AS DATE) AS born
           FROM raw_encounters r JOIN agency_dim a ON a.agency_id = r.agency_id
+          LEFT JOIN raw_people people ON people.id = r.person_id
         )
         SELECT e.id AS encounter_id, e.agency, month_of(e.day) AS month, e.day AS local_date,
           coalesce(e.area, '') AS area, instant(e.occurred_at) AS occurred_at, e.call_id,

@@ -28,6 +28,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import duckdb
+import pyarrow as pa
 from django.conf import settings
 from django.db.models import Model
 from django.utils import timezone
@@ -193,6 +194,12 @@ class _Writer:
         self.started = started
         self.progress = progress
         self.partitions_written = 0
+        # Rows per partition ("agency/month") of what this run wrote, by table, and the tables it
+        # wrote whole: the manifest is updated from these rather than by counting every file of
+        # the snapshot again (a second of each incremental refresh at 5 million encounters).
+        self.written: dict[str, dict[str, int]] = {}
+        self.whole: set[str] = set()
+        self.keyed: dict[str, dict[str, int]] = {}  # kind -> id -> pseudonym, this run's
         self.duck = duckdb.connect()
         derive.prepare(self.duck)
         agencies, self.zones = _agency_lookups()
@@ -318,6 +325,7 @@ class _Writer:
         if agency is None:
             for table in OUTPUTS[source.source.name]:  # the agency is gone: so is its partition
                 shutil.rmtree(root / table / f"agency={slug}" / f"month={month}", True)
+                self.written.setdefault(table, {})[f"{slug}/{month}"] = 0
             return
         zone = self.zones[agency][1]
         first = datetime.strptime(month, "%Y-%m").replace(tzinfo=zone)
@@ -329,7 +337,7 @@ class _Writer:
             extract.instant_param(first.astimezone(UTC)),
             extract.instant_param(after.astimezone(UTC)),
         ]
-        for raw in [source.source, *source.children]:
+        for raw in [source.source, *source.children, *(lookup for lookup, _ in source.lookups)]:
             self.duck.execute(f"DROP TABLE IF EXISTS raw_{raw.name}")
         self._read(source, where, params)
         self._pseudonyms()
@@ -350,6 +358,9 @@ class _Writer:
         for child in source.children:
             child_where = extract.child_filter(source, child, where) if where else ""
             extract.read_into(self.duck, child, child_where, params if where else [])
+        for lookup, via in source.lookups:
+            lookup_where = extract.lookup_filter(source, via, where) if where else ""
+            extract.read_into(self.duck, lookup, lookup_where, params if where else [])
 
     def _pseudonyms(self) -> None:
         """Keys for the people and officers of the rows read so far."""
@@ -370,19 +381,28 @@ class _Writer:
         self._keys("officer_keys", "officer", officers)
 
     def _keys(self, name: str, kind: str, ids: set[str]) -> None:
-        keyed = pseudonyms(self.key, kind, ids)
-        derive.register(
-            self.duck,
-            name,
-            {"id": "VARCHAR", f"{kind}_key": "BIGINT"},
-            [{"id": i, f"{kind}_key": k} for i, k in keyed.items()],
+        # Each id is keyed once per run (an incremental refresh meets the same people in every
+        # partition it rewrites), and handed to DuckDB as two columns, not a dict per row.
+        known = self.keyed.setdefault(kind, {})
+        known.update(pseudonyms(self.key, kind, ids - known.keys()))
+        wanted = list(ids)
+        keys = pa.table(
+            {
+                "id": pa.array(wanted, pa.string()),
+                f"{kind}_key": pa.array([known[i] for i in wanted], pa.int64()),
+            }
         )
+        # A statement first: register() refuses while an earlier result is left half-read.
+        self.duck.execute(f"CREATE OR REPLACE TABLE {name} (id VARCHAR, {kind}_key BIGINT)")
+        self.duck.register("keyed_ids", keys)
+        self.duck.execute(f"INSERT INTO {name} SELECT * FROM keyed_ids")
+        self.duck.unregister("keyed_ids")
 
     def _exists(self, table: str) -> bool:
         found = self.duck.execute(
             "SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]
-        ).fetchone()
-        return bool(found and found[0])
+        ).fetchall()
+        return bool(found and found[0][0])
 
     def _copy_partitioned(self, table: str, directory: Path) -> int:
         """Write snap_<table> as partitions under `directory`; returns how many."""
@@ -392,6 +412,11 @@ class _Writer:
             f"'{directory}' (FORMAT parquet, PARTITION_BY (agency, month), "
             "COMPRESSION zstd, OVERWRITE_OR_IGNORE, FILENAME_PATTERN 'part-{i}')"
         )
+        counted = self.duck.execute(
+            f"SELECT agency || '/' || month, count(*) FROM snap_{table} GROUP BY ALL"
+        ).fetchall()
+        self.written[table] = dict(counted)
+        self.whole.add(table)
         return len(list(directory.glob("*/*")))
 
     def _write_partition(self, directory: Path, slug: str, month: str, table: str) -> None:
@@ -421,13 +446,20 @@ class _Writer:
         temporary.unlink(missing_ok=True)  # left by a refresh that died writing it
         if live.exists() and not any(live.iterdir()):
             live.rmdir()
+        self.written.setdefault(table, {})[f"{slug}/{month}"] = rows[0] if rows else 0
         self.partitions_written += 1
 
     def _finish(self, root: Path, manifest: Manifest) -> None:
         """The small tables, rewritten every time, and the manifest, written last."""
         self._dimensions(root)
         self._shifts(root)
-        manifest.tables = {table: _partition_rows(self.duck, root, table) for table in TABLES}
+        for table, spec in TABLES.items():
+            if not spec.partitioned:
+                manifest.tables[table] = _partition_rows(self.duck, root, table)
+                continue
+            counts = {} if table in self.whole else dict(manifest.tables.get(table, {}))
+            counts.update(self.written.get(table, {}))
+            manifest.tables[table] = {part: rows for part, rows in sorted(counts.items()) if rows}
         manifest.write(root)
 
     def _dimensions(self, root: Path) -> None:
@@ -481,14 +513,14 @@ class _Writer:
         officers on duty held a valid CIT certification that day (training.coverage decides)."""
         rows = list(_shift_rows(self.zones))
         derive.register(self.duck, "snap_shifts", TABLES["shifts"].columns, rows)
-        building = root / "shifts.new"
-        shutil.rmtree(building, ignore_errors=True)
-        self._copy_partitioned("shifts", building)
-        stale = root / "shifts.old"
-        if (root / "shifts").exists():
-            (root / "shifts").rename(stale)
-        building.rename(root / "shifts")
-        shutil.rmtree(stale, ignore_errors=True)
+        directory = root / "shifts"
+        directory.mkdir(parents=True, exist_ok=True)
+        temporary = directory / "data.parquet.new"
+        self.duck.execute(
+            f"COPY (SELECT * FROM snap_shifts ORDER BY agency, local_date) TO '{temporary}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+        temporary.replace(directory / "data.parquet")
 
 
 def _officer_rows() -> list[dict[str, object]]:

@@ -5,23 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0006_roles_prosecutor_tasks'),
-        ('encounters', '0005_callforservice_updated_at_encounter_updated_at'),
-        ('people', '0002_person_flags'),
-        ('programs', '0002_case_events_and_one_open_case'),
+        ("core", "0006_roles_prosecutor_tasks"),
+        ("encounters", "0005_callforservice_updated_at_encounter_updated_at"),
+        ("people", "0002_person_flags"),
+        ("programs", "0002_case_events_and_one_open_case"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='case',
-            name='updated_at',
+            model_name="case",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True, db_index=True),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['agency', 'opened_at'], name='programs_ca_agency__d83752_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["agency", "opened_at"], name="programs_ca_agency__d83752_idx"
+            ),
         ),
     ]
