@@ -25,8 +25,6 @@ from crossroads.analytics.portable import (
 from crossroads.analytics.schema import TABLES
 from tests.analytics.compat_snapshot import canonical, parameters, runs, write_compat_snapshot
 
-# ruff: noqa: S608 - SQL assembled from the snapshot schema's own table and column names
-
 TRANSPILERS = {"spark": to_spark, "postgres": to_postgres, "sqlite": to_sqlite}
 
 

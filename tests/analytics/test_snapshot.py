@@ -44,8 +44,6 @@ from tests.factories import (
     make_user,
 )
 
-# ruff: noqa: S608 - SQL assembled from the snapshot's own table names and fixed conditions
-
 pytestmark = pytest.mark.django_db
 
 # Records are made at T0; the first refresh runs ten minutes later, past its own look-back.
