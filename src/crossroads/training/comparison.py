@@ -105,6 +105,11 @@ class Difference:
     estimate: float
     interval: Interval
 
+    def in_points(self) -> list[str]:
+        """For a page: the estimate and its interval in signed percentage points."""
+        points = [self.estimate, self.interval.low, self.interval.high]
+        return [f"{share * 100:+.1f}" for share in points]
+
 
 @dataclass(frozen=True)
 class Outcome:

@@ -88,19 +88,11 @@ def _compared(
 
 def _contrast_shown(row: evaluation.Contrast) -> dict[str, Any]:
     """A row in words: rates as percentages, the difference in percentage points."""
-    difference = None
-    if row.difference is not None:
-        points = [
-            row.difference.estimate,
-            row.difference.interval.low,
-            row.difference.interval.high,
-        ]
-        difference = [f"{share * 100:+.1f}" for share in points]
     return {
         "label": row.label,
         "first": row.first.in_words(),
         "second": row.second.in_words(),
-        "difference": difference,
+        "difference": row.difference.in_points() if row.difference else None,
     }
 
 

@@ -74,19 +74,11 @@ def outcomes(request: HttpRequest) -> HttpResponse:
 
 def _row_shown(row: OutcomeRow) -> dict[str, Any]:
     """A row in words: rates as percentages, the difference in percentage points."""
-    difference = None
-    if row.difference is not None:
-        points = [
-            row.difference.estimate,
-            row.difference.interval.low,
-            row.difference.interval.high,
-        ]
-        difference = [f"{share * 100:+.1f}" for share in points]
     return {
         "outcome": row.outcome,
         "certified": row.certified.in_words(),
         "not_certified": row.not_certified.in_words(),
-        "difference": difference,
+        "difference": row.difference.in_points() if row.difference else None,
     }
 
 
