@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from crossroads.analytics import deidentify
 from crossroads.analytics.models import AgencyParameters
 from crossroads.core import audit
 from crossroads.core.models import Agency, User
@@ -71,3 +73,24 @@ def agency_parameters_set(
             detail={name: None if value is None else str(value) for name, value in values.items()},
         )
     return parameters
+
+
+def deidentified_export_write(
+    *, request: deidentify.ExportRequest, root: Path, by: User | None
+) -> deidentify.Exported:
+    """Write a de-identified export of the snapshot at `root` and record it in the audit trail
+    (`by=None`: the command line). The files are written whole or not at all (deidentify.py)."""
+    exported = deidentify.write_export(request, root)
+    audit.record(
+        by=by,
+        verb="analytics.deidentified_export",
+        detail={
+            "destination": request.destination.name,
+            "safe_harbor": request.safe_harbor,
+            "agency": request.agency,
+            "from": request.first.isoformat() if request.first else None,
+            "to": request.last.isoformat() if request.last else None,
+            "rows": exported.rows,
+        },
+    )
+    return exported

@@ -19,7 +19,8 @@ With Safe Harbor (HIPAA, 45 CFR 164.514(b)(2)), in addition:
 A README.txt in the export says what was done, table by table.
 
 Written into a new directory beside the target and renamed into place when complete, so a
-failed export leaves nothing behind; the export is recorded in the audit trail.
+failed export leaves nothing behind; the export is recorded in the audit trail
+(actions.deidentified_export_write).
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ from django.utils import timezone
 from crossroads.analytics import metrics
 from crossroads.analytics.schema import TABLES
 from crossroads.analytics.snapshot import Manifest
-from crossroads.core import audit
-from crossroads.core.models import User
 
 EVENT_TABLES = ("calls", "encounters", "referrals", "services", "cases", "shifts")
 RECORD_IDS = {"call_id": "call", "encounter_id": "encounter", "referral_id": "referral"}
@@ -69,25 +68,8 @@ class Exported:
     rows: dict[str, int] = field(default_factory=dict)
 
 
-def deidentified_export(request: ExportRequest, root: Path, *, by: User | None) -> Exported:
-    """Write the export and record it in the audit trail (`by` None: the command line)."""
-    exported = write_export(request, root)
-    audit.record(
-        by=by,
-        verb="analytics.deidentified_export",
-        detail={
-            "destination": request.destination.name,
-            "safe_harbor": request.safe_harbor,
-            "agency": request.agency,
-            "from": request.first.isoformat() if request.first else None,
-            "to": request.last.isoformat() if request.last else None,
-            "rows": exported.rows,
-        },
-    )
-    return exported
-
-
 def write_export(request: ExportRequest, root: Path) -> Exported:
+    """Write the export (actions.deidentified_export_write records it in the audit trail)."""
     _check(request, root)
     engine = metrics.Engine(root, agency=request.agency)
     duck = engine.duck

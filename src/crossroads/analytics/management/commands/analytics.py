@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.text import slugify
 
 from crossroads.analytics import deidentify, snapshot
+from crossroads.analytics.actions import deidentified_export_write
+from crossroads.analytics.queries import agency_slug
 from crossroads.core.commands import agency_named
 from crossroads.core.progress import ProgressBar, Unended, add_progress_option
 
@@ -46,17 +47,18 @@ class Command(BaseCommand):
             self._refresh(options)
 
     def _export(self, options: dict[str, Any]) -> None:
-        agency = options["agency"] and slugify(agency_named(options["agency"]).short_name)
         request = deidentify.ExportRequest(
             destination=Path(options["output"]).absolute(),
             safe_harbor=options["safe_harbor"],
-            agency=agency or None,
+            agency=agency_slug(agency_named(options["agency"])) if options["agency"] else None,
             first=_day("--from", options["first"]),
             last=_day("--to", options["last"]),
             format=options["format"],
         )
         try:
-            exported = deidentify.deidentified_export(request, snapshot.snapshot_dir(), by=None)
+            exported = deidentified_export_write(
+                request=request, root=snapshot.snapshot_dir(), by=None
+            )
         except deidentify.ExportError as error:
             raise CommandError(str(error), returncode=2) from None
         self.stdout.write(
