@@ -18,7 +18,7 @@ Timed:
     units and referrals in the 24 hours before the refresh, `updated_at` now); target < 5 s;
     baseline: the full refresh;
 (3) full metrics run: every metric of `metrics.catalogue()` over the 60 months by month, all
-    agencies, on one Engine (what `metrics.run_all` does), per metric and in total (< 15 s);
+    agencies, on one Engine, per metric and in total (< 15 s);
 (4) dashboard queries: each metric for the largest agency, the last 12 months by month, through
     `metrics.run` (a new Engine each, as a page asks), 3 runs each (each < 1 s);
 (5) baselines: the same metric SQL, transpiled by analytics/portable.py, run directly on a flat
@@ -244,7 +244,7 @@ class World:
     def _organisations(self, today: date) -> None:
         from django.db import transaction
 
-        from crossroads.analytics.models import AgencyParameters
+        from crossroads.analytics.actions import agency_parameters_set
         from crossroads.core import actions
         from crossroads.core.models import Agency
 
@@ -260,7 +260,8 @@ class World:
                     jurisdiction=f"Bench County {n + 1}",
                     time_zone=ZONES[n % len(ZONES)],
                 )
-                AgencyParameters.objects.create(
+                agency_parameters_set(
+                    by=None,
                     agency=agency,
                     jail_day_cost=Decimal("126.06"),
                     jail_days_per_booking=Decimal("3.5"),
@@ -1261,7 +1262,7 @@ def _baselines(world: World, data_dir: Path, duck: DuckRun, timeout: float) -> N
     for name, metric in metrics.catalogue().items():
         if name not in duck.seconds:
             continue
-        values = {k: v for k, v in filters.parameters().items() if k in metric.parameters}
+        values = metric.bound(filters)
         results[name] = {
             "sqlite": _run_sqlite(lite, metric.sql, values, timeout, portable),
             "postgres": _run_postgres(pg, metric.sql, values, timeout, portable),

@@ -3,7 +3,6 @@ them (the same schema, partitions and manifest), so a test can work out the answ
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ import duckdb
 import pyarrow as pa
 
 from crossroads.analytics.schema import SCHEMA_VERSION, TABLES
+from crossroads.analytics.snapshot import Manifest
 
 AGENCY = "riverton-pd"
 
@@ -58,12 +58,6 @@ def write_snapshot(root: Path, **tables: list[dict[str, Any]]) -> Path:
         else:
             (root / name).mkdir(exist_ok=True)
             duck.execute(f"COPY t TO '{root / name / 'data.parquet'}' (FORMAT parquet)")
-    manifest = {
-        "schema_version": SCHEMA_VERSION,
-        "key_fingerprint": "hand-built",
-        "generated_at": "2026-11-27T00:00:00+00:00",
-        "watermark": "2026-11-27T00:00:00+00:00",
-        "tables": {},
-    }
-    (root / "manifest.json").write_text(json.dumps(manifest))
+    taken = "2026-11-27T00:00:00+00:00"
+    Manifest(SCHEMA_VERSION, "hand-built", generated_at=taken, watermark=taken).write(root)
     return root

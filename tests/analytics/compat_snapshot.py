@@ -560,11 +560,6 @@ def runs(metric: Metric) -> list[Filters]:
     ]
 
 
-def parameters(metric: Metric, filters: Filters) -> dict[str, Any]:
-    """The named parameters the metric's SQL uses, as metrics.Engine binds them."""
-    return {k: v for k, v in filters.parameters().items() if k in metric.parameters}
-
-
 def canonical(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Rows compared across engines: numbers as floats to 6 places (an engine may return an
     integer, a float or a decimal for the same count), dates as ISO text, instants and booleans

@@ -23,7 +23,7 @@ from crossroads.analytics.portable import (
     to_sqlite,
 )
 from crossroads.analytics.schema import TABLES
-from tests.analytics.compat_snapshot import canonical, parameters, runs, write_compat_snapshot
+from tests.analytics.compat_snapshot import canonical, runs, write_compat_snapshot
 
 TRANSPILERS = {"spark": to_spark, "postgres": to_postgres, "sqlite": to_sqlite}
 
@@ -144,7 +144,7 @@ def _on_database(metric: metrics.Metric, filters: metrics.Filters) -> list[dict[
     days = metrics.period_rows(filters)
     _insert("periods", ["day", "period"], [(d["day"], d["period"]) for d in days])
     transpile = to_sqlite if connection.vendor == "sqlite" else to_postgres
-    return _execute(transpile(metric.sql), parameters(metric, filters))
+    return _execute(transpile(metric.sql), metric.bound(filters))
 
 
 @pytest.mark.django_db

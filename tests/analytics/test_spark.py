@@ -22,7 +22,7 @@ from pyspark.sql import DataFrame, SparkSession
 from crossroads.analytics import metrics
 from crossroads.analytics.portable import to_spark
 from crossroads.analytics.schema import TABLES
-from tests.analytics.compat_snapshot import canonical, parameters, runs, write_compat_snapshot
+from tests.analytics.compat_snapshot import canonical, runs, write_compat_snapshot
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -86,7 +86,7 @@ def spark_rows(
     spark: SparkSession, metric: metrics.Metric, filters: metrics.Filters
 ) -> list[dict[str, Any]]:
     periods(spark, filters.first, filters.last, filters.by).createOrReplaceTempView("periods")
-    found = spark.sql(to_spark(metric.sql), args=parameters(metric, filters)).collect()
+    found = spark.sql(to_spark(metric.sql), args=metric.bound(filters)).collect()
     return [row.asDict() for row in found]
 
 

@@ -69,8 +69,8 @@ class Source:
     name: str
     model: type[Model]
     columns: dict[str, str]  # field name -> kind
-    # For the children of a partitioned table: the field naming the parent, and the parent.
-    parent: tuple[str, str] | None = None
+    # For a child of a partitioned table: the field naming its parent row.
+    parent: str = "id"
     # Columns read from a related row: name -> (kind, SQL over alias t).
     related: tuple[tuple[str, str, str], ...] = ()
 
@@ -140,7 +140,7 @@ CALLS = Partitioned(
             "call_units",
             CallUnit,
             {"call_id": ID, "cit_certified": FLAG},
-            parent=("call_id", "calls"),
+            parent="call_id",
         ),
     ),
 )
@@ -212,7 +212,7 @@ REFERRALS = Partitioned(
             "referral_events",
             ReferralEvent,
             {"referral_id": ID, "status": TEXT, "at": INSTANT},
-            parent=("referral_id", "referrals"),
+            parent="referral_id",
         ),
     ),
 )
@@ -246,13 +246,13 @@ CASES = Partitioned(
             "case_events",
             CaseEvent,
             {"case_id": ID, "kind": TEXT, "value": TEXT, "at": INSTANT},
-            parent=("case_id", "cases"),
+            parent="case_id",
         ),
         Source(
             "contacts",
             Contact,
             {"case_id": ID, "at": INSTANT, "reached": FLAG},
-            parent=("case_id", "cases"),
+            parent="case_id",
         ),
     ),
 )
@@ -308,7 +308,7 @@ def child_filter(partitioned: Partitioned, child: Source, where: str) -> str:
     """`where` over a partitioned table, said of its children's rows."""
     parent = partitioned.source
     return (
-        f"t.{child.column(child.parent[0]) if child.parent else 'id'} IN "
+        f"t.{child.column(child.parent)} IN "
         f"(SELECT t.id FROM {parent.model._meta.db_table} t WHERE {where})"
     )
 
@@ -320,16 +320,6 @@ def lookup_filter(partitioned: Partitioned, via: str, where: str) -> str:
         f"t.id IN (SELECT t.{parent.column(via)} FROM {parent.model._meta.db_table} t "
         f"WHERE {where})"
     )
-
-
-def count(source: Source, where: str = "", params: Sequence[Any] | None = None) -> int:
-    sql = f"SELECT COUNT(*) FROM {source.model._meta.db_table} t" + (
-        f" WHERE {where}" if where else ""
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params or [])
-        found = cursor.fetchone()
-        return int(found[0]) if found else 0
 
 
 def id_param(value: UUID) -> object:

@@ -17,7 +17,7 @@ Spark unchanged (docs/analytics.md, "Writing a metric").
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cache
@@ -68,6 +68,11 @@ class Metric:
     @property
     def parameters(self) -> frozenset[str]:
         return frozenset(PARAMETER.findall(self.sql))
+
+    def bound(self, filters: Filters) -> dict[str, Any]:
+        """The named parameters this metric's SQL uses, with the filters' values (an engine
+        refuses a parameter the SQL does not name)."""
+        return {k: v for k, v in filters.parameters().items() if k in self.parameters}
 
 
 def parse(path: Path) -> Metric:
@@ -209,7 +214,7 @@ class Engine:
         self.duck.register("period_rows", pa.Table.from_pylist(period_rows(filters)))
         self.duck.execute("CREATE OR REPLACE TEMP TABLE periods AS SELECT * FROM period_rows")
         self.duck.unregister("period_rows")
-        wanted = {k: v for k, v in filters.parameters().items() if k in metric.parameters}
+        wanted = metric.bound(filters)
         sql = f"SELECT * FROM ({metric.sql}) result"
         # Always, even when the views read only the agency's partitions: the small tables
         # (officers, certifications, agencies) hold every agency's rows.
@@ -235,24 +240,3 @@ def _order(row: Mapping[str, Any]) -> tuple[Any, ...]:
 def run(name: str, filters: Filters, root: Path | None = None) -> list[dict[str, Any]]:
     engine = Engine(root or snapshot_dir(), agency=filters.agency)
     return engine.run(metric_named(name), filters)
-
-
-def run_all(
-    filters: Filters, root: Path | None = None, names: Iterable[str] | None = None
-) -> dict[str, list[dict[str, Any]]]:
-    engine = Engine(root or snapshot_dir(), agency=filters.agency)
-    chosen = list(names) if names is not None else list(catalogue())
-    return {name: engine.run(metric_named(name), _without_unused(filters, name)) for name in chosen}
-
-
-def _without_unused(filters: Filters, name: str) -> Filters:
-    """For a run of every metric: a program or area filter applies where the metric has one."""
-    parameters = metric_named(name).parameters
-    return Filters(
-        filters.first,
-        filters.last,
-        filters.by,
-        filters.agency,
-        filters.program if "program" in parameters else None,
-        filters.area if "area" in parameters else None,
-    )

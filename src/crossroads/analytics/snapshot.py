@@ -166,10 +166,7 @@ def _number(value: Any) -> float | None:
     return float(value) if value is not None else None
 
 
-AGENCY_DIM = {
-    "agency_id": "VARCHAR",
-    **dict(TABLES["agencies"].columns.items()),
-}
+AGENCY_DIM = {"agency_id": "VARCHAR", **TABLES["agencies"].columns}
 
 
 def _status_meanings() -> list[dict[str, object]]:
@@ -232,7 +229,7 @@ class _Writer:
         building = root.with_name("snapshot.new")
         shutil.rmtree(building, ignore_errors=True)
         building.mkdir(parents=True)
-        total = sum(extract.count(p.source) for p in extract.PARTITIONED_SOURCES)
+        total = sum(p.source.model._default_manager.count() for p in extract.PARTITIONED_SOURCES)
         done = 0
         self.progress(done, total, "rows")
 
@@ -293,9 +290,8 @@ class _Writer:
         changed = model._default_manager.filter(updated_at__gt=watermark)
         for child in source.children:
             when = CHANGED_CHILD_FIELD.get(child.name, "at")
-            parent_field = child.parent[0] if child.parent else "id"
             parents = child.model._default_manager.filter(**{f"{when}__gt": watermark})
-            changed = changed | model._default_manager.filter(pk__in=parents.values(parent_field))
+            changed = changed | model._default_manager.filter(pk__in=parents.values(child.parent))
         rows = list(changed.values_list("pk", source.agency, source.when))
         now = {
             (self.zones[agency][0], self._month(agency, when))
@@ -499,27 +495,21 @@ class _Writer:
             "JOIN agency_dim a ON a.agency_id = c.agency_id",
         }
         for table, sql in sources.items():
-            directory = root / table
-            directory.mkdir(parents=True, exist_ok=True)
-            temporary = directory / "data.parquet.new"
-            self.duck.execute(
-                f"COPY (SELECT {TABLES[table].select_list()} FROM ({sql})) TO '{temporary}' "
-                "(FORMAT parquet)"
-            )
-            temporary.replace(directory / "data.parquet")
+            self._replace_file(root, table, f"SELECT {TABLES[table].select_list()} FROM ({sql})")
 
     def _shifts(self, root: Path) -> None:
         """Every rostered shift from two years back to the coverage horizon, with how many
         officers on duty held a valid CIT certification that day (training.coverage decides)."""
         rows = list(_shift_rows(self.zones))
         derive.register(self.duck, "snap_shifts", TABLES["shifts"].columns, rows)
-        directory = root / "shifts"
+        self._replace_file(root, "shifts", "SELECT * FROM snap_shifts ORDER BY agency, local_date")
+
+    def _replace_file(self, root: Path, table: str, select: str) -> None:
+        """Write an unpartitioned table whole beside its file, then move it over in one step."""
+        directory = root / table
         directory.mkdir(parents=True, exist_ok=True)
         temporary = directory / "data.parquet.new"
-        self.duck.execute(
-            f"COPY (SELECT * FROM snap_shifts ORDER BY agency, local_date) TO '{temporary}' "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
+        self.duck.execute(f"COPY ({select}) TO '{temporary}' (FORMAT parquet, COMPRESSION zstd)")
         temporary.replace(directory / "data.parquet")
 
 
@@ -611,8 +601,3 @@ def _partition_rows(duck: duckdb.DuckDBPyConnection, root: Path, table: str) -> 
         return dict(sorted(parts))
     total = duck.execute(f"SELECT count(*) FROM {parquet_of(root, table)}").fetchone()
     return {"all": total[0] if total else 0}
-
-
-def snapshot_date(root: Path | None = None) -> date | None:
-    manifest = Manifest.read(root or snapshot_dir())
-    return datetime.fromisoformat(manifest.generated_at).date() if manifest else None
