@@ -164,7 +164,8 @@ def publishing_agencies(root: Path) -> list[PublishingAgency]:
         return []
     engine = metrics.Engine(root)
     found = engine.duck.execute(
-        "SELECT agency, name FROM agencies WHERE type IN ('police', 'sheriff') ORDER BY name"
+        "SELECT agency, name FROM agencies WHERE list_contains($types, type) ORDER BY name",
+        {"types": list(PUBLISHING_TYPES)},
     ).fetchall()
     return [PublishingAgency(slug, name) for slug, name in found]
 

@@ -14,9 +14,9 @@ from typing import cast
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils.text import slugify
 
 from crossroads.analytics import metrics, transparency
+from crossroads.analytics.queries import agency_slug
 from crossroads.analytics.snapshot import Manifest, snapshot_dir
 from crossroads.analytics.suppression import LARGEST_HIDDEN, SMALLEST_HIDDEN
 from crossroads.core.models import Agency
@@ -68,11 +68,9 @@ def agency(request: HttpRequest, slug: str) -> HttpResponse:
 
 def _agency_name(slug: str) -> str:
     """A police or sheriff's agency the snapshot does not hold yet; else there is no such page."""
-    for name, short_name in Agency.objects.filter(
-        type__in=transparency.PUBLISHING_TYPES
-    ).values_list("name", "short_name"):
-        if slugify(short_name) == slug:
-            return str(name)
+    for agency in Agency.objects.filter(type__in=transparency.PUBLISHING_TYPES):
+        if agency_slug(agency) == slug:
+            return agency.name
     raise Http404("no such agency")
 
 

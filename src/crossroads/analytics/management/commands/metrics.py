@@ -15,9 +15,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.core.serializers.json import DjangoJSONEncoder
-from django.utils.text import slugify
 
 from crossroads.analytics import metrics
+from crossroads.analytics.queries import agency_slug
 from crossroads.core.commands import agency_named
 from crossroads.programs.models import Program
 
@@ -73,7 +73,7 @@ class Command(BaseCommand):
 
     def _show(self, options: dict[str, Any]) -> None:
         metric = metrics.metric_named(options["name"])
-        agency = slugify(agency_named(options["agency"]).short_name) if options["agency"] else None
+        agency = agency_slug(agency_named(options["agency"])) if options["agency"] else None
         filters = metrics.Filters(
             _day("--from", options["first"]),
             _day("--to", options["last"]),

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils.text import slugify
 
 from crossroads.analytics import grants, metrics
+from crossroads.analytics.queries import agency_slug
 from crossroads.core.commands import agency_named
 
 
@@ -49,7 +49,7 @@ class Command(BaseCommand):
         if output is not None and not output.parent.is_dir():
             raise grants.GrantError(f"--output: there is no directory {output.parent}")
         grants.quarter_days(options["quarter"])  # a bad quarter is refused before anything else
-        agency = slugify(agency_named(options["agency"]).short_name) if options["agency"] else None
+        agency = agency_slug(agency_named(options["agency"])) if options["agency"] else None
         report = grants.grant_report(options["program"], options["quarter"], agency)
         if report.mapping.mapping.year != report.first.year:
             self.stderr.write(
