@@ -85,7 +85,7 @@ def test_the_csv_and_pdf_are_the_clis(snapshot: Path, manager: User) -> None:
     csv = _report(manager, program="jmhcp", quarter="2026Q3", format="csv")
     assert csv["Content-Type"].startswith("text/csv")
     assert 'filename="jmhcp-2026Q3-riverton-pd.csv"' in csv["Content-Disposition"]
-    lines = csv.content.decode().splitlines()
+    lines = b"".join(csv.streaming_content).decode().splitlines()
     assert lines[0].startswith("question_id,question,agency,answer")
     assert any(line.startswith("JMHCP-1,") and ",riverton-pd,3," in line for line in lines)
     pdf = _report(manager, program="jmhcp", quarter="2026Q3", format="pdf")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -269,34 +270,36 @@ CSV_HEADER = (
 )
 
 
-def to_csv(report: GrantReport) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_HEADER)
+def csv_rows(report: GrantReport) -> Iterator[tuple[str, ...]]:
+    """The report's CSV, header first: one row per answer, with where it comes from."""
+    yield CSV_HEADER
     for answer in report.answers:
         question = answer.question
-        writer.writerow(
-            (
-                question.id,
-                question.question,
-                answer.agency,
-                answer_text(answer.value),
-                answer.counted,
-                question.metric,
-                question.column,
-                question.category or "",
-                question.program or "",
-                report.first.isoformat(),
-                report.last.isoformat(),
-                report.mapping.path.name,
-                report.mapping.mapping.version,
-                report.generated_at,
-            )
+        yield (
+            question.id,
+            question.question,
+            answer.agency,
+            answer_text(answer.value),
+            answer.counted,
+            question.metric,
+            question.column,
+            question.category or "",
+            question.program or "",
+            report.first.isoformat(),
+            report.last.isoformat(),
+            report.mapping.path.name,
+            report.mapping.mapping.version,
+            report.generated_at,
         )
+
+
+def to_csv(report: GrantReport) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(report))
     return out.getvalue()
 
 
-def to_pdf(report: GrantReport) -> bytes:
+def pdf_document(report: GrantReport) -> pdf.Document:
     several = report.agency is None
     header = ["Question", *(["Agency"] if several else []), "Answer", "From"]
     rows = [
@@ -308,7 +311,7 @@ def to_pdf(report: GrantReport) -> bytes:
         ]
         for answer in report.answers
     ]
-    document = pdf.Document(
+    return pdf.Document(
         title=f"{report.mapping.mapping.name}: {report.title}",
         prepared=f"Prepared by Crossroads on {timezone.localdate():%d %B %Y} from the analytics "
         f"snapshot of {report.generated_at}.",
@@ -321,7 +324,10 @@ def to_pdf(report: GrantReport) -> bytes:
         ],
         tables=[pdf.Table("Answers", header, rows, "The mapping has no questions.")],
     )
-    return pdf.render(document)
+
+
+def to_pdf(report: GrantReport) -> bytes:
+    return pdf.render(pdf_document(report))
 
 
 def _source(question: Question) -> str:

@@ -3,18 +3,20 @@ read on the page or downloaded as the CSV and PDF that `crossroads report grant`
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 
 from crossroads.analytics import grants, metrics, queries
 from crossroads.analytics.forms import GrantReportForm
 from crossroads.analytics.views.common import no_snapshot
 from crossroads.core.access import in_agency_time, signed_in
+from crossroads.core.downloads import csv_download
+from crossroads.core.pdf import pdf_response
 from crossroads.training.queries import agency_today
 
 
 @in_agency_time
-def grant_report(request: HttpRequest) -> HttpResponse:
+def grant_report(request: HttpRequest) -> HttpResponseBase:
     user = signed_in(request)
     if queries.snapshot_for(user) is None:
         return no_snapshot(request, "Grant report")
@@ -25,22 +27,16 @@ def grant_report(request: HttpRequest) -> HttpResponse:
         return render(request, "analytics/grant_report.html", context)
     if not form.is_valid():
         return render(request, "analytics/grant_report.html", context, status=422)
-    wanted = form.cleaned_data
+    wanted, slug = form.cleaned_data, queries.agency_slug(user.agency)
     try:
-        report = grants.grant_report(
-            wanted["program"], wanted["quarter"], queries.agency_slug(user.agency)
-        )
+        report = grants.grant_report(wanted["program"], wanted["quarter"], slug)
     except (grants.GrantError, metrics.MetricError) as problem:
         form.add_error(None, str(problem).removeprefix("--quarter: "))
         return render(request, "analytics/grant_report.html", context, status=422)
-    name = f"{report.mapping.mapping.program}-{report.quarter}-{queries.agency_slug(user.agency)}"
+    name = f"{report.mapping.mapping.program}-{report.quarter}-{slug}"
     if wanted["format"] == "csv":
-        response = HttpResponse(grants.to_csv(report), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+        return csv_download(grants.csv_rows(report), f"{name}.csv")
     if wanted["format"] == "pdf":
-        response = HttpResponse(grants.to_pdf(report), content_type="application/pdf")
-        response["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
-        return response
+        return pdf_response(grants.pdf_document(report), f"{name}.pdf")
     context |= {"report": report, "answers": report.answers}
     return render(request, "analytics/grant_report.html", context)
