@@ -10,15 +10,62 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossroads.analytics.suppression import (
-    Line,
-    SuppressionError,
-    grid_counts,
-    grid_lines,
-    hidden_rates,
-    suppress,
-    suppress_grid,
-)
+from crossroads.analytics.suppression import Line, SuppressionError, hidden_rates, suppress
+
+# A table of counts with its row and column totals published: the cases the rule is tested on.
+GridCell = tuple[int, int]  # (row, column); the totals sit at row == len(rows), column == width
+
+
+def grid_lines(
+    height: int, width: int, *, row_totals: bool = True, column_totals: bool = True
+) -> list[Line[GridCell]]:
+    """The lines of a table of `height` rows and `width` columns whose totals are published:
+    row i's total is cell (i, width), column j's is (height, j), the grand total (height, width)
+    (present when both kinds of total are)."""
+    lines: list[Line[GridCell]] = []
+    bottom = height if column_totals else height - 1
+    right = width if row_totals else width - 1
+    if row_totals:
+        lines += [Line(tuple((i, j) for j in range(width)), (i, width)) for i in range(bottom + 1)]
+    if column_totals:
+        lines += [Line(tuple((i, j) for i in range(height)), (height, j)) for j in range(right + 1)]
+    return lines
+
+
+def grid_counts(
+    rows: Sequence[Sequence[int]], *, row_totals: bool = True, column_totals: bool = True
+) -> dict[GridCell, int]:
+    """A table's cells with the totals asked for added, keyed as `grid_lines` keys them."""
+    height, width = len(rows), len(rows[0]) if rows else 0
+    if any(len(row) != width for row in rows):
+        raise SuppressionError("every row of the table needs the same number of cells")
+    counts = {(i, j): count for i, row in enumerate(rows) for j, count in enumerate(row)}
+    if row_totals:
+        for i, row in enumerate(rows):
+            counts[i, width] = sum(row)
+    if column_totals:
+        for j in range(width):
+            counts[height, j] = sum(row[j] for row in rows)
+    if row_totals and column_totals:
+        counts[height, width] = sum(map(sum, rows))
+    return counts
+
+
+def suppress_grid(
+    rows: Sequence[Sequence[int]], *, row_totals: bool = True, column_totals: bool = True
+) -> list[list[int | None]]:
+    """The table as published, totals included (last row / last column), None where hidden."""
+    counts = grid_counts(rows, row_totals=row_totals, column_totals=column_totals)
+    height, width = len(rows), len(rows[0]) if rows else 0
+    lines = grid_lines(height, width, row_totals=row_totals, column_totals=column_totals)
+    hidden = suppress(counts, lines)
+    last_row = height + 1 if column_totals else height
+    last_column = width + 1 if row_totals else width
+    return [
+        [None if (i, j) in hidden else counts[i, j] for j in range(last_column)]
+        for i in range(last_row)
+    ]
+
 
 # Counts as a small agency's month has them: many zeros and small numbers, some large ones.
 counts_strategy = st.one_of(

@@ -7,8 +7,8 @@ then enough further cells that no hidden count can be worked out from what is pu
 What can be worked out is described by *lines*: published relations saying that some cells
 (the members) add up to another (the total), such as the months of a column adding up to its
 twelve-month total, or the categories of a breakdown adding up to the month's count. A table
-with row and column totals has a line per row and a line per column (`grid_lines`); a line can
-also tie cells of different tables together when the same count appears in both.
+with row and column totals has a line per row and a line per column; a line can also tie cells
+of different tables together when the same count appears in both.
 
 The rule, applied until nothing changes:
 1. every cell, totals included, whose count is 1 to 10 is hidden;
@@ -42,7 +42,6 @@ LARGEST_HIDDEN = 10  # counts from 1 to 10 are never published
 
 K = TypeVar("K", bound=Hashable)
 R = TypeVar("R", bound=Hashable)
-GridCell = tuple[int, int]  # (row, column); the totals sit at row == len(rows), column == width
 
 
 class SuppressionError(ValueError):
@@ -82,57 +81,6 @@ def hidden_rates(parts: Mapping[R, tuple[K, K]], hidden: frozenset[K]) -> frozen
         for rate, (numerator, denominator) in parts.items()
         if {numerator, denominator} & hidden
     )
-
-
-def grid_lines(
-    height: int, width: int, *, row_totals: bool = True, column_totals: bool = True
-) -> list[Line[GridCell]]:
-    """The lines of a table of `height` rows and `width` columns whose totals are published:
-    row i's total is cell (i, width), column j's is (height, j), the grand total (height, width)
-    (present when both kinds of total are)."""
-    lines: list[Line[GridCell]] = []
-    bottom = height if column_totals else height - 1
-    right = width if row_totals else width - 1
-    if row_totals:
-        lines += [Line(tuple((i, j) for j in range(width)), (i, width)) for i in range(bottom + 1)]
-    if column_totals:
-        lines += [Line(tuple((i, j) for i in range(height)), (height, j)) for j in range(right + 1)]
-    return lines
-
-
-def grid_counts(
-    rows: Sequence[Sequence[int]], *, row_totals: bool = True, column_totals: bool = True
-) -> dict[GridCell, int]:
-    """A table's cells with the totals asked for added, keyed as `grid_lines` keys them."""
-    height, width = len(rows), len(rows[0]) if rows else 0
-    if any(len(row) != width for row in rows):
-        raise SuppressionError("every row of the table needs the same number of cells")
-    counts = {(i, j): count for i, row in enumerate(rows) for j, count in enumerate(row)}
-    if row_totals:
-        for i, row in enumerate(rows):
-            counts[i, width] = sum(row)
-    if column_totals:
-        for j in range(width):
-            counts[height, j] = sum(row[j] for row in rows)
-    if row_totals and column_totals:
-        counts[height, width] = sum(map(sum, rows))
-    return counts
-
-
-def suppress_grid(
-    rows: Sequence[Sequence[int]], *, row_totals: bool = True, column_totals: bool = True
-) -> list[list[int | None]]:
-    """The table as published, totals included (last row / last column), None where hidden."""
-    counts = grid_counts(rows, row_totals=row_totals, column_totals=column_totals)
-    height, width = len(rows), len(rows[0]) if rows else 0
-    lines = grid_lines(height, width, row_totals=row_totals, column_totals=column_totals)
-    hidden = suppress(counts, lines)
-    last_row = height + 1 if column_totals else height
-    last_column = width + 1 if row_totals else width
-    return [
-        [None if (i, j) in hidden else counts[i, j] for j in range(last_column)]
-        for i in range(last_row)
-    ]
 
 
 def _check(counts: Mapping[K, int], lines: Sequence[Line[K]]) -> None:
