@@ -18,7 +18,7 @@ from crossroads.training.comparison import (
     MIN_ENCOUNTERS,
     Difference,
     Rate,
-    newcombe_difference,
+    difference,
     rate,
 )
 
@@ -49,10 +49,7 @@ class Contrast:
 def contrast(label: str, first: Counts, second: Counts) -> Contrast:
     """Compare (events, n) of two groups; the difference is first minus second."""
     one, other = rate(*first), rate(*second)
-    difference = None
-    if one.estimate is not None and other.estimate is not None:
-        difference = Difference(one.estimate - other.estimate, newcombe_difference(*first, *second))
-    return Contrast(label, one, other, difference)
+    return Contrast(label, one, other, difference(one, other))
 
 
 class NotAProportion(ValueError):

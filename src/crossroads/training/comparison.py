@@ -100,7 +100,8 @@ def rate(events: int, n: int) -> Rate:
 
 @dataclass(frozen=True)
 class Difference:
-    """Certified minus not certified, in proportion points, with its interval."""
+    """One group's rate minus another's (certified minus not certified on the training page),
+    in proportion points, with its interval."""
 
     estimate: float
     interval: Interval
@@ -109,6 +110,16 @@ class Difference:
         """For a page: the estimate and its interval in signed percentage points."""
         points = [self.estimate, self.interval.low, self.interval.high]
         return [f"{share * 100:+.1f}" for share in points]
+
+
+def difference(first: Rate, second: Rate) -> Difference | None:
+    """First minus second with Newcombe's interval; None unless both groups can be estimated."""
+    if first.estimate is None or second.estimate is None:
+        return None
+    return Difference(
+        first.estimate - second.estimate,
+        newcombe_difference(first.events, first.n, second.events, second.n),
+    )
 
 
 @dataclass(frozen=True)
@@ -131,13 +142,7 @@ def compare(
 ) -> OutcomeRow:
     """One outcome's row from (events, encounters) of each group."""
     with_cit, without = rate(*certified), rate(*not_certified)
-    difference = None
-    if with_cit.estimate is not None and without.estimate is not None:
-        difference = Difference(
-            with_cit.estimate - without.estimate,
-            newcombe_difference(*certified, *not_certified),
-        )
-    return OutcomeRow(outcome, with_cit, without, difference)
+    return OutcomeRow(outcome, with_cit, without, difference(with_cit, without))
 
 
 # The outcomes compared, in the order shown. training/queries.py counts each from the encounter's
