@@ -8,9 +8,9 @@ shows the values it used.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -49,6 +49,13 @@ def _choice(
             "required": "Choose one.",
         },
     )
+
+
+def _offer(form: forms.Form, name: str, options: Iterable[tuple[str, str]]) -> None:
+    """Set a select's options for this page, after its empty "no filter" option if it has one."""
+    field = cast(forms.ChoiceField, form.fields[name])
+    declared = cast(list[tuple[str, str]], field.choices)  # normalised to a list by Django
+    field.choices = [*(choice for choice in declared if choice[0] == ""), *options]
 
 
 def _bound(data: Mapping[str, Any], defaults: Mapping[str, object]) -> dict[str, Any]:
@@ -99,13 +106,13 @@ class DashboardForm(_RangeForm):
         # Declared here: `from` is a Python keyword, so it cannot be a class attribute.
         self.fields["from"] = _date_field("From")
         self.order_fields(["from", "to", "by", "program", "agency", "area"])
-        self.fields["program"].choices = [("", "All programs"), *choices.programs]  # type: ignore[attr-defined]
+        _offer(self, "program", choices.programs)
         # One agency: a user sees their own agency's figures (analytics/queries.py).
-        self.fields["agency"].choices = [(slug, name)]  # type: ignore[attr-defined]
+        _offer(self, "agency", [(slug, name)])
         self.fields["agency"].error_messages["invalid_choice"] = (
             f"You may see the figures of {name} only."
         )
-        self.fields["area"].choices = [("", "All areas"), *((a, a) for a in choices.areas)]  # type: ignore[attr-defined]
+        _offer(self, "area", ((area, area) for area in choices.areas))
 
 
 class DrilldownForm(_RangeForm):
@@ -121,7 +128,7 @@ class DrilldownForm(_RangeForm):
         super().__init__(data)
         self.fields["from"] = _date_field("From")
         self.order_fields(["metric", "from", "to", "area", "program"])
-        self.fields["metric"].choices = [(m.name, m.header.title) for m in metrics]  # type: ignore[attr-defined]
+        _offer(self, "metric", ((m.name, m.header.title) for m in metrics))
 
 
 class EvaluationForm(_RangeForm):
@@ -152,8 +159,8 @@ class EvaluationForm(_RangeForm):
             )
             defaults["metric"] = chosen
         super().__init__(_bound(data, defaults))
-        self.fields["metric"].choices = [(m.name, m.header.title) for m in metrics]  # type: ignore[attr-defined]
-        self.fields["program"].choices = [("", "Choose a program"), *choices.programs]  # type: ignore[attr-defined]
+        _offer(self, "metric", ((m.name, m.header.title) for m in metrics))
+        _offer(self, "program", choices.programs)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -189,9 +196,8 @@ class GrantReportForm(UswdsForm):
     def __init__(self, data: Mapping[str, Any], *, today: date) -> None:
         super().__init__(data)
         names = {m.mapping.program: m.mapping.name for m in grants.mappings()}
-        self.fields["program"].choices = sorted(names.items())  # type: ignore[attr-defined]
-        quarters = [(q, q) for q in _quarters_before(today, 8)]
-        self.fields["quarter"].choices = quarters  # type: ignore[attr-defined]
+        _offer(self, "program", sorted(names.items()))
+        _offer(self, "quarter", ((q, q) for q in _quarters_before(today, 8)))
 
     def clean_format(self) -> str:
         return str(self.cleaned_data.get("format") or "page")

@@ -16,6 +16,8 @@ engine reads every agency's partitions and keeps the agency's rows of each resul
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
@@ -140,11 +142,17 @@ def snapshot_for(user: User) -> Snapshot | None:
     return Snapshot(made, made.astimezone(ZoneInfo(user.agency.time_zone)).date())
 
 
-def open_engine(user: User, *, program: object) -> Engine:
-    """The request's engine: the agency's partitions alone unless a program is asked for (the
-    pages' own queries below read the views as they are, so they are opened wide from the
-    start rather than left to metrics.Engine, which widens them per run)."""
-    return Engine(snapshot_dir(), agency=None if program else agency_slug(user.agency))
+@contextmanager
+def open_engine(user: User, *, program: object) -> Iterator[Engine]:
+    """The request's engine, closed when the page is done with it: the agency's partitions alone
+    unless a program is asked for (the pages' own queries below read the views as they are, so
+    they are opened wide from the start rather than left to metrics.Engine, which widens them
+    per run)."""
+    engine = Engine(snapshot_dir(), agency=None if program else agency_slug(user.agency))
+    try:
+        yield engine
+    finally:
+        engine.duck.close()
 
 
 @dataclass(frozen=True)
@@ -199,7 +207,7 @@ def category_label(category: object) -> str:
     text = str(category)
     if text.isdigit():
         return f"within {text} days"
-    return CATEGORY_LABELS.get(text, text.replace("_", " ").capitalize())
+    return CATEGORY_LABELS.get(text, _humanised(text))
 
 
 def period_bounds(start: date, by: Period, first: date, last: date) -> tuple[date, date]:
@@ -382,7 +390,7 @@ def _listable(engine: Engine, metric: Metric, own: str | None) -> bool:
     records = metric.header.records
     if records not in RECORD_TABLES_WITH_DAYS:
         return False
-    if not metric.header.part2 or "receiving_agency" not in TABLES[records].columns:
+    if not _held_by_receiver(metric):
         return True
     # fetchall, never fetchone: an unfinished result blocks the connection's next statement.
     [(received,)] = engine.duck.execute(
@@ -458,7 +466,6 @@ class DrillRow:
 
 @dataclass
 class Drilldown:
-    request: DrillRequest
     columns: list[str]
     rows: list[DrillRow]
     total: int  # records in the population
@@ -468,6 +475,12 @@ class Drilldown:
     @property
     def truncated(self) -> bool:
         return self.total - self.withheld > len(self.rows)
+
+
+def _held_by_receiver(metric: Metric) -> bool:
+    """A Part 2 metric over records that name the agency which received them: those records are
+    listed to that agency alone."""
+    return metric.header.part2 and "receiving_agency" in TABLES[metric.header.records].columns
 
 
 def relevant_columns(metric: Metric) -> list[str]:
@@ -514,10 +527,7 @@ def drilldown_for(user: User, engine: Engine, asked: DrillRequest) -> Drilldown:
         parameters["program"] = asked.program
         notes.append("Only the records linked to the program's cases are listed.")
     population = " AND ".join(where)
-    table = TABLES[records]
-    held = "true"
-    if metric.header.part2 and "receiving_agency" in table.columns:
-        held = "r.receiving_agency = $own"
+    held = "r.receiving_agency = $own" if _held_by_receiver(metric) else "true"
     [(total, visible)] = engine.duck.execute(
         f"SELECT count(*), count(*) FILTER (WHERE {held}) FROM {records} r WHERE {population}",  # nosec B608
         parameters,
@@ -562,7 +572,7 @@ def drilldown_for(user: User, engine: Engine, asked: DrillRequest) -> Drilldown:
         verb="analytics.drilldown",
         detail={**detail, "rows": len(rows), "withheld": withheld},
     )
-    return Drilldown(asked, [_humanised(c) for c in columns], rows, total, withheld, notes)
+    return Drilldown([_humanised(c) for c in columns], rows, total, withheld, notes)
 
 
 def _short(record_id: str | None) -> str:

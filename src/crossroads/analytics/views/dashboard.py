@@ -21,8 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     snapshot = queries.snapshot_for(user)
     if snapshot is None:
         return no_snapshot(request, "Outcomes")
-    engine = queries.open_engine(user, program=request.GET.get("program"))
-    try:
+    with queries.open_engine(user, program=request.GET.get("program")) as engine:
         form = DashboardForm(
             request.GET, choices=queries.choices_for(user, engine), last_day=snapshot.last_day
         )
@@ -34,7 +33,4 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             asked["from"], asked["to"], asked["by"], asked["program"] or None, asked["area"] or None
         )
         context["sections"] = queries.dashboard_for(user, engine, filters)
-        context["filters"] = filters
-    finally:
-        engine.duck.close()
     return render(request, "analytics/dashboard.html", context)

@@ -34,12 +34,10 @@ def drilldown(request: HttpRequest) -> HttpResponse:
         asked["program"] or None,
     )
     context["asked"] = request_
-    engine = queries.open_engine(user, program=request_.program)
     try:
-        context["found"] = queries.drilldown_for(user, engine, request_)
+        with queries.open_engine(user, program=request_.program) as engine:
+            context["found"] = queries.drilldown_for(user, engine, request_)
     except queries.DrilldownRefused as refusal:
         context["refusal"] = str(refusal)
         return render(request, "analytics/drilldown.html", context, status=refusal.status)
-    finally:
-        engine.duck.close()
     return render(request, "analytics/drilldown.html", context)

@@ -27,8 +27,7 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
     snapshot = queries.snapshot_for(user)
     if snapshot is None:
         return no_snapshot(request, "Evaluation")
-    engine = queries.open_engine(user, program=request.GET.get("program"))
-    try:
+    with queries.open_engine(user, program=request.GET.get("program")) as engine:
         choices = queries.choices_for(user, engine)
         form = EvaluationForm(
             request.GET,
@@ -41,14 +40,11 @@ def evaluation_page(request: HttpRequest) -> HttpResponse:
             "snapshot": snapshot,
             "caution": evaluation.OBSERVATIONAL_CAUTION,
             "confidence": round(evaluation.CONFIDENCE * 100),
-            "min_n": evaluation.MIN_ENCOUNTERS,
             "may_set_parameters": user.can("analytics.parameters"),
         }
         if not form.is_valid():
             return render(request, "analytics/evaluation.html", context, status=422)
         context.update(_compared(user, engine, form.cleaned_data, snapshot, dict(choices.programs)))
-    finally:
-        engine.duck.close()
     return render(request, "analytics/evaluation.html", context)
 
 

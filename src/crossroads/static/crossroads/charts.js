@@ -11,9 +11,6 @@
     holder.textContent = ""; // the no-JavaScript hint
     window
       .vegaEmbed(holder, spec, { actions: false, renderer: "svg" })
-      .then(function () {
-        holder.classList.add("cr-chart__drawing--drawn");
-      })
       .catch(function (error) {
         holder.textContent = "The chart could not be drawn; the table below has the numbers.";
         console.warn(error);
