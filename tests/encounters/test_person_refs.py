@@ -15,6 +15,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from crossroads.core.csv_files import csv_rows
 from crossroads.core.models import Agency, AuditEvent, ImportBatch
@@ -23,7 +24,17 @@ from crossroads.encounters.cad_import import CallReader, MappingError, load_mapp
 from crossroads.encounters.history import HistoricCall, HistoricEncounter
 from crossroads.encounters.models import CallForService, Encounter
 from crossroads.people.models import Person
-from tests.factories import make_agency, make_user, signed_in_client
+from crossroads.programs.actions import case_open
+from crossroads.referrals.actions import referral_start
+from crossroads.referrals.fhir import referral_bundle
+from tests.consent.test_accounting import pdf_text
+from tests.factories import (
+    make_agency,
+    make_program,
+    make_service,
+    make_user,
+    signed_in_client,
+)
 
 HEADER = "call_id,received_at,source,initial_call_type,behavioural_health,disposition,person_ref"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -277,6 +288,49 @@ def test_an_imported_person_shows_by_reference_on_the_timeline(
     page = signed_in_client(make_user(alder, "officer")).get(f"/people/{person.pk}/")
     assert page.status_code == 200
     assert '<h1 class="margin-top-0">Person MNI-77 (imported)</h1>' in page.content.decode()
+
+
+def test_an_imported_person_shows_by_reference_wherever_a_person_is_named(
+    alder: Agency, tmp_path: Path
+) -> None:
+    """The programs and referrals pages, the referral's summary PDF and its FHIR export name
+    a person as the person pages do (Person.__str__): never a blank name."""
+    _import(_file(tmp_path, _row("C1", "MNI-77")), alder)
+    person = Person.objects.get(external_ref="MNI-77")
+    shown = "Person MNI-77 (imported)"
+    coordinator = make_user(alder, "cit_coordinator")
+    program = make_program(alder)
+    case = case_open(
+        by=coordinator,
+        program=program,
+        person=person,
+        entry_path=program.spec.entry_paths[0],
+        at=NOW,
+    )
+    provider = make_agency(type=Agency.Type.BH_PROVIDER)
+    referral = referral_start(
+        by=coordinator,
+        service=make_service("Alder Counselling", agency=provider),
+        site=None,
+        encounter=None,
+        case=case,
+        need="moud",
+        at=NOW,
+    )
+    client = signed_in_client(coordinator)
+    pages = {
+        "case": reverse("programs:case_detail", args=[case.pk]),
+        "program": reverse("programs:program_detail", args=[program.pk]),
+        "caseload": reverse("programs:caseload"),
+        "referrals sent": reverse("referrals:sent"),
+    }
+    for name, url in pages.items():
+        page = client.get(url)
+        assert page.status_code == 200, name
+        assert shown in page.content.decode(), name
+    assert shown in pdf_text(client.get(reverse("referrals:referral_pdf", args=[referral.pk])))
+    request = referral_bundle(referral)["entry"][0]["resource"]
+    assert request["subject"]["display"] == shown
 
 
 # --- the database's rules ---------------------------------------------------------------------

@@ -224,7 +224,7 @@ def _subject(referral: Referral) -> dict[str, Any]:
     return {
         "type": "Patient",
         "identifier": {"system": PERSON_SYSTEM, "value": str(person.pk)},
-        "display": f"{person.given_name} {person.family_name}",
+        "display": str(person),
     }
 
 

@@ -81,7 +81,7 @@ def _person(referral: Referral) -> str:
     if person is None:
         return "Not named yet"
     born = f" (born {date_filter(person.date_of_birth, 'j M Y')})" if person.date_of_birth else ""
-    return f"{person.given_name} {person.family_name}{born}"
+    return f"{person}{born}"
 
 
 def _when(moment: datetime | None) -> str:
